@@ -1,0 +1,83 @@
+package io.deliverycheck.cli;
+
+import io.deliverycheck.checker.cli.BenchCheckerCommand;
+import io.deliverycheck.checker.cli.CheckCommand;
+import io.deliverycheck.node.BenchNodeCommand;
+import io.deliverycheck.node.NodeCommand;
+import io.deliverycheck.specs.SpecCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** The {@code deliverycheck} command: one subcommand per capability, each owned by its module. */
+@Command(
+    name = "deliverycheck",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = {
+      "Verifies message delivery guarantees with evidence:",
+      "after a system said \"accepted\", can a message be lost,",
+      "or can its effect happen twice?"
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  deliverycheck test                   run the default verification (60 s)",
+      "  deliverycheck check results/default/latest/history.jsonl \\",
+      "      --guarantee exactly-once         re-check a stored run",
+      "  deliverycheck spec check             model-check the TLA+ spec"
+    },
+    subcommands = {
+      TestCommand.class,
+      CheckCommand.class,
+      NodeCommand.class,
+      SpecCommand.class,
+      Main.Bench.class,
+      HelpCommand.class
+    })
+public final class Main implements Runnable {
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "Missing command: choose one of the commands below.");
+  }
+
+  /** {@code deliverycheck bench ...}: benchmarks with documented targets (docs/benchmarks.md). */
+  @Command(
+      name = "bench",
+      mixinStandardHelpOptions = true,
+      description = "Benchmarks (results are recorded in docs/benchmarks.md).",
+      subcommands = {BenchCheckerCommand.class, BenchNodeCommand.class})
+  static final class Bench implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+      throw new ParameterException(spec.commandLine(), "Missing benchmark: choose one of the benchmarks below.");
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"deliverycheck " + (v == null ? "dev" : v)};
+    }
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line, shared by {@link #main} and tests. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionStrategy(new CommandLine.RunLast());
+    return cl;
+  }
+}

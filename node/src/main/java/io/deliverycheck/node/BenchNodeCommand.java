@@ -1,0 +1,14 @@
+package io.deliverycheck.node;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+
+/** Placeholder until this command is built; replaced by its owner. */
+@Command(name = "node", mixinStandardHelpOptions = true, description = "Benchmark the reference cluster (and RabbitMQ side by side).")
+public final class BenchNodeCommand implements Callable<Integer> {
+  @Override
+  public Integer call() {
+    System.err.println("deliverycheck node: not built yet");
+    return 4;
+  }
+}
