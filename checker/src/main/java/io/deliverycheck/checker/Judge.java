@@ -107,24 +107,12 @@ final class Judge {
     if (rosterSeen) {
       throw new IllegalArgumentException("a second roster (the roster is recorded once)");
     }
-    if (recipCount > 0 || msgs.size() > 0 && anySent()) {
-      throw new IllegalArgumentException("roster after a send (the roster is recorded before any send)");
-    }
     rosterSeen = true;
     for (int i = 0; i < userIds.length; i++) {
       ensureUser(userIds[i]);
       int[] d = dedupe(deviceIds[i], deviceIds[i].length);
       roster[userIds[i]] = d;
     }
-  }
-
-  private boolean anySent() {
-    for (int m = 0; m < msgCap && m < msgs.size(); m++) {
-      if ((mflags[m] & SENT) != 0) {
-        return true;
-      }
-    }
-    return false;
   }
 
   void drained() {
