@@ -77,6 +77,8 @@ public final class BenchCheckerCommand implements Callable<Integer> {
       resetPeaks();
       long gcCount0 = gcCount();
       long gcMs0 = gcMillis();
+      java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      long cpu0 = threads.getCurrentThreadCpuTime();
       long c0 = System.nanoTime();
       DeliveryChecker checker = new DeliveryChecker(guarantee);
       CheckResult r;
@@ -87,11 +89,14 @@ public final class BenchCheckerCommand implements Callable<Integer> {
         return 3;
       }
       double checkS = (System.nanoTime() - c0) / 1e9;
+      double cpuS = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
       long peak = peakHeap();
       out.printf("generated %,d ops (%,d messages) in %.1f s; file %,d bytes (%.1f MB, %.0f bytes/op)%n",
           exp.ops(), exp.sent(), genS, size, size / 1e6, (double) size / exp.ops());
       out.printf("checked in %.2f s wall time: %,.0f ops/s, %.1f MB/s (end to end: read, parse, validate, judge)%n",
           checkS, exp.ops() / checkS, size / 1e6 / checkS);
+      out.printf("the checking thread used %.2f s of CPU: %,.0f ops per CPU-second (what a quiet core gives;"
+          + " the wall-time figure above drops when other processes take the cores)%n", cpuS, exp.ops() / cpuS);
       out.printf("peak heap during the check: %.1f MB (max heap %.0f MB); checker state %.1f MB"
           + " (%.1f bytes per message); GC during the check: %d collections, %d ms%n",
           peak / 1e6, Runtime.getRuntime().maxMemory() / 1e6, checker.stateBytes() / 1e6,
