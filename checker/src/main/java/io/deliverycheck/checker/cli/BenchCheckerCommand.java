@@ -45,10 +45,10 @@ public final class BenchCheckerCommand implements Callable<Integer> {
   @Option(names = "--ops", paramLabel = "N", defaultValue = "1000000", description = "About how many ops (default ${DEFAULT-VALUE}).")
   long ops;
 
-  @Option(names = "--seed", defaultValue = "42", description = "The generator's seed (default ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", paramLabel = "SEED", defaultValue = "42", description = "The generator's seed (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--guarantee", defaultValue = "exactly-once", converter = CheckCommand.GuaranteeConverter.class,
+  @Option(names = "--guarantee", paramLabel = "G", defaultValue = "exactly-once", converter = CheckCommand.GuaranteeConverter.class,
       description = "Guarantee to check against (default ${DEFAULT-VALUE}).")
   Guarantee guarantee;
 
