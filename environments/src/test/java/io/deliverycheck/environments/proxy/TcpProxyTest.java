@@ -148,6 +148,22 @@ class TcpProxyTest {
     }
 
     @Test
+    void aResponseFollowedByACloseArrivesWholeWithAndWithoutDelay() throws Exception {
+        byte[] payload = new byte[1 << 20];
+        new java.util.Random(3).nextBytes(payload);
+        NetServer sayAndClose = vertx.createNetServer()
+                .connectHandler(s -> s.write(io.vertx.core.buffer.Buffer.buffer(payload)).onComplete(v -> s.close()))
+                .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        proxy.target(new InetSocketAddress("127.0.0.1", sayAndClose.actualPort()));
+        for (long delayMs : new long[]{0, 50}) {
+            proxy.delay(Duration.ofMillis(delayMs));
+            try (Socket s = connectFrom("127.0.0.21")) {
+                assertArrayEquals(payload, s.getInputStream().readAllBytes(), "whole payload, then EOF, delay " + delayMs);
+            }
+        }
+    }
+
+    @Test
     void closeAllClosesButKeepsAccepting() throws Exception {
         try (Socket s = connectFrom("127.0.0.21")) {
             roundTrip(s, new byte[]{1});
