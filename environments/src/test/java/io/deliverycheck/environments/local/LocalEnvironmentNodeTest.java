@@ -62,10 +62,46 @@ class LocalEnvironmentNodeTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> PROBE.probe(env.adminEndpoint("n2")).status() == 503);
             env.heal();
             env.awaitHealthy(heal);
+
+            env.delayLinks(Duration.ofMillis(150));
+            env.awaitHealthy(heal);
+            env.clearDelay();
+            env.disconnectClients("n1");
+            env.awaitHealthy(heal);
         } finally {
             env.close();
         }
         assertEquals(List.of(), ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList());
         assertFalse(env.database().running());
+    }
+
+    @Test
+    void aSeededScheduleOfEveryFaultKindAgainstRealNodesEndsHealthy(@TempDir Path dir) throws Exception {
+        long seed = 11;
+        System.out.println("seed " + seed);
+        EnvironmentConfig config = EnvironmentConfig.defaults(3)
+                .withJvmOptions(List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
+                .withStartTimeout(Duration.ofSeconds(90));
+        LocalEnvironment env = new LocalEnvironment(config);
+        Path history = dir.resolve("history.jsonl");
+        io.deliverycheck.checker.runner.FaultPlan plan;
+        try (Recorder rec = Recorder.open(history)) {
+            env.setup(dir, rec);
+            io.deliverycheck.environments.nemesis.NemesisConfig nc = io.deliverycheck.environments.nemesis.NemesisConfig
+                    .of(List.of("all"), Duration.ofSeconds(40))
+                    .withTiming(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(4));
+            plan = io.deliverycheck.environments.nemesis.FaultPlans.generate(seed, env.nodes(), nc);
+            io.deliverycheck.checker.runner.Nemesis nemesis = io.deliverycheck.environments.nemesis.Nemeses.of(plan);
+            nemesis.start(env, rec);
+            await().atMost(Duration.ofSeconds(180)).until(() -> rec.size() == 2L * plan.faults().size());
+            nemesis.healAll();
+            env.awaitHealthy(Duration.ofSeconds(60));
+        } finally {
+            env.close();
+        }
+        List<String> lines = java.nio.file.Files.readAllLines(history);
+        assertEquals(2 * plan.faults().size(), lines.size());
+        assertTrue(lines.stream().noneMatch(l -> l.contains("\"error\"")), String.join("\n", lines));
+        assertEquals(List.of(), ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList());
     }
 }
