@@ -80,23 +80,37 @@ class TcpProxyTest {
     }
 
     @Test
-    void manyConcurrentConnections() throws Exception {
+    void twoThousandConcurrentConnections() throws Exception {
         List<Socket> sockets = new ArrayList<>();
         try {
-            for (int i = 0; i < 500; i++) {
+            for (int i = 0; i < 2000; i++) {
                 sockets.add(connectFrom("127.0.0.21"));
             }
             for (int i = 0; i < sockets.size(); i++) {
                 byte[] msg = ("m" + i).getBytes(StandardCharsets.UTF_8);
                 assertArrayEquals(msg, roundTrip(sockets.get(i), msg));
             }
-            assertEquals(500, proxy.openConnections());
+            assertEquals(2000, proxy.openConnections());
         } finally {
             for (Socket s : sockets) {
                 s.close();
             }
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> proxy.openConnections() == 0);
+    }
+
+    @Test
+    void healthyProxyAddsNoDelayToSmallRoundTrips() throws Exception {
+        try (Socket s = connectFrom("127.0.0.21")) {
+            roundTrip(s, new byte[]{0});
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 200; i++) {
+                roundTrip(s, new byte[]{(byte) i});
+            }
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            // Nagle plus delayed ACKs would cost ~40 ms per round trip (8 s); forwarding at once costs well under 1 ms.
+            assertTrue(ms < 2000, "200 one-byte round trips took " + ms + " ms");
+        }
     }
 
     @Test
