@@ -296,6 +296,7 @@ public final class Node implements AutoCloseable {
 
   void deviceConnected(ServerWebSocket ws, String user, String device) {
     Gateway.Device d = new Gateway.Device(user, device, cfg.id + "-c" + (++connSeq), ws);
+    log.info("device " + user + "/" + device + " connected from " + ws.remoteAddress() + " (" + d.conn + ")");
     boolean first = gateway.get(user, device) == null;
     gateway.attach(d);
     String key = Directory.deviceKey(user, device);
