@@ -1,5 +1,6 @@
 package io.deliverycheck.specs;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -10,6 +11,21 @@ import java.util.Map;
  */
 final class Counterexample {
   private Counterexample() {}
+
+  /**
+   * How a variable changed: {@code f[k] = v} for each changed entry when it is a function
+   * with the same domain before and after, else {@code name = value}.
+   */
+  static List<String> changes(String name, String before, String after) {
+    Map<String, String> a = before == null ? null : TlaValues.function(before);
+    Map<String, String> b = a == null ? null : TlaValues.function(after);
+    if (a == null || b == null || !a.keySet().equals(b.keySet())) return List.of(name + " = " + after);
+    List<String> out = new ArrayList<>();
+    b.forEach((k, v) -> {
+      if (!v.equals(a.get(k))) out.add(name + "[" + k + "] = " + v);
+    });
+    return out;
+  }
 
   /** The readable form, each line starting with {@code indent}; empty for an empty trace. */
   static String format(List<TraceState> trace, String indent) {
@@ -29,9 +45,12 @@ final class Counterexample {
           b.append(indent).append(n).append(s.action()).append('\n');
           int shown = 0;
           for (Map.Entry<String, String> v : s.vars().entrySet()) {
-            if (v.getValue().equals(prev.get(v.getKey()))) continue;
-            b.append(indent).append(pad).append(v.getKey()).append(" = ").append(v.getValue()).append('\n');
-            shown++;
+            String before = prev.get(v.getKey());
+            if (v.getValue().equals(before)) continue;
+            for (String change : changes(v.getKey(), before, v.getValue())) {
+              b.append(indent).append(pad).append(change).append('\n');
+              shown++;
+            }
           }
           if (shown == 0) b.append(indent).append(pad).append("(no variable changed)\n");
           prev = s.vars();

@@ -1,13 +1,15 @@
 package io.deliverycheck.specs;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -38,6 +40,8 @@ public final class SpecCheckCommand implements Callable<Integer> {
   static final int EXIT_USAGE = 2;
   static final int EXIT_TLC = 3;
 
+  @Spec CommandSpec spec;
+
   @Mixin SpecsDirOption dir = new SpecsDirOption();
 
   @Parameters(paramLabel = "MODEL", arity = "0..*", description = "Model names (see `spec list`).")
@@ -61,13 +65,17 @@ public final class SpecCheckCommand implements Callable<Integer> {
       description = "Stop a model's TLC run after this long (default: ${DEFAULT-VALUE}).")
   long timeout;
 
+  @Option(names = "--tla2tools", paramLabel = "JAR",
+      description = "The TLC jar to run (default: $TLA2TOOLS_JAR when set, else the bundled TLC 2.18).")
+  Path tlcJar;
+
   @Option(names = "--no-trace", description = "Do not print counterexamples.")
   boolean noTrace;
 
   @Override
   public Integer call() throws InterruptedException {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     Manifest manifest;
     try {
       manifest = dir.load();
@@ -99,7 +107,7 @@ public final class SpecCheckCommand implements Callable<Integer> {
     }
     Tlc tlc;
     try {
-      tlc = new Tlc(Tlc.locateJar(), heap, timeout);
+      tlc = new Tlc(tlcJar != null ? tlcJar : Tlc.locateJar(), heap, timeout);
     } catch (Tlc.NotRunnableException e) {
       err.println("deliverycheck spec check: " + e.getMessage());
       return EXIT_TLC;

@@ -80,6 +80,7 @@ public record Tlc(Path jar, String heap, long timeoutSeconds) {
    */
   public TlcOutcome check(Manifest manifest, Model model, int workers, Consumer<String> progress)
       throws NotRunnableException, InterruptedException {
+    if (!Files.isRegularFile(jar)) throw new NotRunnableException("TLC jar " + jar + ": no such file");
     Path tmp;
     try {
       tmp = Files.createTempDirectory("deliverycheck-tlc-" + model.name() + "-");
@@ -143,6 +144,10 @@ public record Tlc(Path jar, String heap, long timeoutSeconds) {
             List.of("TLC did not finish within " + timeoutSeconds + " s and was stopped"), -1, null);
       }
       reader.join(10_000);
+      if (parser.messages().isEmpty()) {
+        throw new NotRunnableException("TLC did not start (" + jar + ", exit code " + p.exitValue() + ")"
+            + (parser.plainOutput().isEmpty() ? "" : ": " + String.join(" / ", parser.plainOutput())));
+      }
       return parser.finish(p.exitValue(), temporalName);
     } catch (InterruptedException e) {
       stop(p);

@@ -62,6 +62,11 @@ final class TlcOutputParser {
     return null;
   }
 
+  /** The first lines printed outside any message (at most 10), e.g. the JVM's own errors. */
+  List<String> plainOutput() {
+    return List.copyOf(plain.subList(0, Math.min(10, plain.size())));
+  }
+
   /** Every complete message so far. */
   List<TlcMessage> messages() {
     return List.copyOf(messages);
