@@ -13,12 +13,12 @@ import picocli.CommandLine.Spec;
       "Model-check the TLA+ specification (specs/DeliveryGuarantees.tla) with TLC.",
       "Every model and its expected result is listed in specs/models.json."
     },
-    subcommands = {SpecCheckCommand.class, SpecListCommand.class})
+    subcommands = {SpecCheckCommand.class, SpecListCommand.class, SpecTraceCommand.class})
 public final class SpecCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing subcommand: choose check or list.");
+    throw new ParameterException(spec.commandLine(), "Missing subcommand: choose check, list or trace.");
   }
 }

@@ -80,22 +80,32 @@ public record Tlc(Path jar, String heap, long timeoutSeconds) {
    */
   public TlcOutcome check(Manifest manifest, Model model, int workers, Consumer<String> progress)
       throws NotRunnableException, InterruptedException {
+    return check(manifest.dir(), manifest.spec(), model.config(), workers, temporalName(manifest, model), progress);
+  }
+
+  /**
+   * Model-checks {@code dir/spec} with the configuration {@code dir/config}.
+   *
+   * @param temporalName the name given to a temporal violation, or null
+   */
+  public TlcOutcome check(Path dir, String spec, String config, int workers, String temporalName,
+      Consumer<String> progress) throws NotRunnableException, InterruptedException {
     if (!Files.isRegularFile(jar)) throw new NotRunnableException("TLC jar " + jar + ": no such file");
     Path tmp;
     try {
-      tmp = Files.createTempDirectory("deliverycheck-tlc-" + model.name() + "-");
+      tmp = Files.createTempDirectory("deliverycheck-tlc-");
     } catch (IOException e) {
       throw new NotRunnableException("cannot create a temporary folder for TLC: " + e.getMessage());
     }
     try {
-      return run(command(manifest, model, workers, tmp), manifest.dir(), temporalName(manifest, model), progress);
+      return run(command(spec, config, workers, tmp), dir, temporalName, progress);
     } finally {
       deleteTree(tmp);
     }
   }
 
   /** The child's command line. */
-  List<String> command(Manifest manifest, Model model, int workers, Path tmp) {
+  List<String> command(String spec, String config, int workers, Path tmp) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx" + heap);
@@ -110,8 +120,8 @@ public record Tlc(Path jar, String heap, long timeoutSeconds) {
     cmd.add("-metadir");
     cmd.add(tmp.resolve("states").toString());
     cmd.add("-config");
-    cmd.add(model.config());
-    cmd.add(manifest.spec());
+    cmd.add(config);
+    cmd.add(spec);
     return cmd;
   }
 
@@ -172,7 +182,7 @@ public record Tlc(Path jar, String heap, long timeoutSeconds) {
     return live.size() == 1 ? live.get(0) : null;
   }
 
-  private static void deleteTree(Path root) {
+  static void deleteTree(Path root) {
     try (Stream<Path> s = Files.walk(root)) {
       s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     } catch (IOException e) {
