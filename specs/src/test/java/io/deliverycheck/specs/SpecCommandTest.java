@@ -106,4 +106,21 @@ class SpecCommandTest {
     assertEquals(2, run());
     assertTrue(err.toString().contains("Missing subcommand"), err.toString());
   }
+
+  @Test
+  void traceOfABugHistoryIsNotExplainedExitOne() {
+    String h = Specs.dir().resolve("traces/bug-gateway-write-is-delivered.jsonl").toString();
+    assertEquals(1, run("trace", "--specs-dir", specs(), h, "--guarantee", "exactly-once"), out + "\n" + err);
+    assertTrue(out.toString().contains("NOT EXPLAINED: no behaviour of the spec in exactly-once mode"), out.toString());
+  }
+
+  @Test
+  void traceBadInputIsExitTwo(@TempDir Path tmp) {
+    assertEquals(2, run("trace", "--specs-dir", specs(), tmp.resolve("none.jsonl").toString()));
+    assertTrue(err.toString().contains("none.jsonl: no such file"), err.toString());
+    err.getBuffer().setLength(0);
+    String h = Specs.dir().resolve("traces/ok-exactly-once.jsonl").toString();
+    assertEquals(2, run("trace", "--specs-dir", specs(), h, "--guarantee", "maybe-once"));
+    assertTrue(err.toString().contains("--guarantee maybe-once: choose"), err.toString());
+  }
 }
