@@ -386,4 +386,12 @@ NoReadBeforeDelivered ==
 \* regressed: a receipt never ranks below the one told before it.
 ReceiptsMonotonic == [][\A p \in Msgs \X Devices : Rank(last'[p]) >= Rank(last[p])]_last
 
+-----------------------------------------------------------------------------------------
+(* Not a guarantee: a reachability check, so that passing models are not passing vacuously. *)
+
+\* Claims that no message ever gets through: accepted, applied on every device and read
+\* there. A model that checks it must find it violated, with the happy path as its trace.
+HappyPathUnreachable ==
+  ~\E m \in Msgs : Accepted(m) /\ \A d \in Devices : Applied(m, d) /\ "read" \in told[<<m, d>>]
+
 =========================================================================================

@@ -9,7 +9,7 @@ final class Report {
   /** One line: name, expected, actual, distinct states, time, verdict. */
   static String line(ModelResult r) {
     long states = r.outcome().distinctStates();
-    return String.format(Locale.ROOT, "%-32s expected %-18s actual %-18s %12s states %7.1f s  %s",
+    return String.format(Locale.ROOT, "%-32s expected %-21s actual %-21s %10s states %7.1f s  %s",
         r.model().name(), r.model().expect(), r.actual(),
         states < 0 ? "?" : String.format(Locale.ROOT, "%,d", states),
         r.time().toMillis() / 1000.0, r.asExpected() ? "as expected" : "DIFFERS FROM MANIFEST");

@@ -98,7 +98,10 @@ public record Tlc(Path jar, String heap, long timeoutSeconds) {
       throw new NotRunnableException("cannot create a temporary folder for TLC: " + e.getMessage());
     }
     try {
-      return run(command(spec, config, workers, tmp), dir, temporalName, progress);
+      TlcOutcome o = run(command(spec, config, workers, tmp), dir, temporalName, progress);
+      List<TraceState> trace = SpecVariables.reorder(o.trace(), SpecVariables.of(dir, spec));
+      return new TlcOutcome(o.kind(), o.property(), o.distinctStates(), o.generatedStates(), o.depth(), trace,
+          o.errors(), o.exitCode(), o.version());
     } finally {
       deleteTree(tmp);
     }
@@ -115,6 +118,8 @@ public record Tlc(Path jar, String heap, long timeoutSeconds) {
     cmd.add(jar.toString());
     cmd.add("tlc2.TLC");
     cmd.add("-tool");
+    cmd.add("-lncheck");   // liveness on the complete state graph only: the same result and counts every run
+    cmd.add("final");
     cmd.add("-workers");
     cmd.add(Integer.toString(workers));
     cmd.add("-metadir");

@@ -35,7 +35,7 @@ class SpecCommandTest {
     int code = run("check", "--specs-dir", specs(), "--junit-xml", xml.toString(), "bug-ack-before-commit");
     assertEquals(0, code, out + "\n" + err);
     String o = out.toString();
-    assertTrue(o.contains("expected AcceptedIsDurable  actual AcceptedIsDurable"), o);
+    assertTrue(o.contains("expected AcceptedIsDurable     actual AcceptedIsDurable"), o);
     assertTrue(o.contains("as expected"), o);
     // accepted answered while the transaction is still open: not durable yet
     assertTrue(o.contains("3. HandleSend"), o);
