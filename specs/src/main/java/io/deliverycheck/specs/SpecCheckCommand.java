@@ -22,8 +22,8 @@ import picocli.CommandLine.Parameters;
     name = "check",
     mixinStandardHelpOptions = true,
     description = {
-      "Run TLC on the models (default: every small model) and compare each result with",
-      "specs/models.json. A model expected to fail must fail with exactly that property."
+      "Run TLC on models and compare each result with specs/models.json.",
+      "Default: every small model. A model expected to fail must fail with exactly that property."
     },
     footer = {
       "",

@@ -23,9 +23,9 @@ import picocli.CommandLine.Spec;
     name = "trace",
     mixinStandardHelpOptions = true,
     description = {
-      "Check with TLC that a recorded history (history.jsonl) is a behaviour of the spec",
-      "(DeliveryTrace.tla): some run of the correct protocol, with at most --max-faults",
-      "faults, produces exactly what the clients and devices observed."
+      "Check that a recorded history is a behaviour of the spec (trace validation).",
+      "TLC searches DeliveryTrace.tla for a run of the correct protocol, with at most",
+      "--max-faults faults, that produces exactly what the clients and devices observed."
     },
     footer = {
       "",
