@@ -3,6 +3,8 @@ package io.deliverycheck.checker.runner;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -54,7 +56,18 @@ public record Fault(@JsonProperty("at_ms") long atMs,
         if (atMs < 0 || durationMs < 0) {
             throw new IllegalArgumentException("fault times must be >= 0: at_ms=" + atMs + " duration_ms=" + durationMs);
         }
-        detail = detail == null ? JsonNodeFactory.instance.objectNode() : detail.deepCopy();
+        detail = detail == null ? JsonNodeFactory.instance.objectNode() : canonical(detail);
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A copy as JSON text would read it back (200 as an int, not a long), so equal plans stay equal after a save and load. */
+    private static ObjectNode canonical(ObjectNode detail) {
+        try {
+            return (ObjectNode) JSON.readTree(JSON.writeValueAsString(detail));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("fault detail is not JSON: " + e.getOriginalMessage(), e);
+        }
     }
 
     /** The history's {@code f} of the op that starts this fault (Contract 3): {@code start-partition}, {@code kill}, ... */
