@@ -270,7 +270,7 @@ public final class Runner {
           if (r == null || w == null) {
             return;
           }
-          spec.progress().onProgress(new Progress(phase.get(), r.now() / 1_000_000, faults.active(), w.stats()));
+          spec.progress().onProgress(new Progress(phase.get(), r.now() / 1_000_000, r.size(), faults.active(), w.stats()));
         } catch (RuntimeException e) {
           // a progress listener must not stop the run
         }
