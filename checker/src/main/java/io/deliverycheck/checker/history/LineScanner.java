@@ -5,8 +5,8 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.EOFException;
@@ -26,9 +26,7 @@ import java.util.zip.ZipException;
  * over lines), the index sequence, the type names and the messages of every error. Internal API.
  */
 public final class LineScanner implements Closeable {
-  private static final JsonFactory FACTORY = JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
-      .build();
+  private static final JsonFactory FACTORY = new ObjectMapper().getFactory(); // with a codec: values as trees
 
   private final Path file;
   private final InputStream in;
