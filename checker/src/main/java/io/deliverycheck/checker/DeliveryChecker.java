@@ -321,7 +321,11 @@ public final class DeliveryChecker {
             break;
           }
           requireString(s, t, "value.state");
-          vState = state(p.getText());
+          try {
+            vState = state(p.getText());
+          } catch (IllegalArgumentException e) {
+            throw s.error(e.getMessage());
+          }
           vSeen |= V_STATE;
           break;
         case "to":
