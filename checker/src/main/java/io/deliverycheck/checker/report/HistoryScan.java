@@ -58,6 +58,8 @@ final class HistoryScan {
   long ops;
   long endTime;
   boolean drained;
+  /** The value of the first roster op (user -> devices), null when none. */
+  JsonNode roster;
   int sampleMask; // a message id is sampled when (hash & sampleMask) == 0
 
   private final Set<String> exampleIds;
@@ -121,6 +123,7 @@ final class HistoryScan {
     ops++;
     endTime = Math.max(endTime, op.time());
     if (op.f().equals("drained")) drained = true;
+    if (op.f().equals("roster") && roster == null) roster = op.value();
     story(op);
     if (op.process().equals("nemesis")) nemesis(op);
     if (op.f().equals("send")) send(op);

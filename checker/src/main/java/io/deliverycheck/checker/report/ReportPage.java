@@ -315,7 +315,7 @@ final class ReportPage {
       List<HistoryScan.Row> rows = h.stories.getOrDefault(id, List.of());
       out.append("<article class=\"story\" id=\"").append(Html.anchor(id)).append("\"><h3>").append(Html.esc(id))
           .append(" <small>").append(Html.esc(String.join("; ", examples.labels.getOrDefault(id, List.of()))))
-          .append("</small></h3><p class=\"summary\">").append(Html.esc(Story.summary(id, rows))).append("</p>");
+          .append("</small></h3><p class=\"summary\">").append(Html.esc(Story.summary(id, rows, h.roster))).append("</p>");
       if (rows.isEmpty()) {
         out.append("<p class=\"note\">No op of this id in the history.</p></article>");
         continue;

@@ -9,18 +9,23 @@ import java.util.Map;
 final class Story {
   private Story() {}
 
-  static String summary(String id, List<HistoryScan.Row> rows) {
+  /** Sums up the story; {@code roster} (nullable) says which devices each recipient was owed on. */
+  static String summary(String id, List<HistoryScan.Row> rows, com.fasterxml.jackson.databind.JsonNode roster) {
     List<String> sends = new ArrayList<>();
     Map<String, Integer> receives = new LinkedHashMap<>();
     Map<String, List<String>> acks = new LinkedHashMap<>();
     Map<String, List<String>> receipts = new LinkedHashMap<>();
     String to = null;
+    List<String> recipients = new ArrayList<>();
     for (HistoryScan.Row r : rows) {
       String dev = r.value() == null ? "" : device(r);
       switch (r.f()) {
         case "send" -> {
           if (r.type().equals("invoke")) {
-            if (to == null && r.value() != null && r.value().has("to")) to = r.value().get("to").toString();
+            if (to == null && r.value() != null && r.value().has("to")) {
+              to = r.value().get("to").toString();
+              r.value().get("to").forEach(u -> recipients.add(u.asText()));
+            }
           } else {
             sends.add(r.type() + (r.node() == null ? "" : " via " + r.node()) + (r.error() == null ? "" : " (" + r.error() + ")"));
           }
@@ -39,11 +44,16 @@ final class Story {
     if (sends.isEmpty()) b.append(": never sent in this history");
     else b.append(": sent ").append(sends.size()).append(sends.size() == 1 ? " time (" : " times (")
         .append(String.join(", ", sends)).append(')');
-    if (receives.isEmpty()) b.append("; never received");
+    Map<String, Integer> perDevice = new LinkedHashMap<>();
+    if (roster != null) {
+      for (String u : recipients) roster.path(u).forEach(d -> perDevice.put(u + "/" + d.asText(), 0));
+    }
+    perDevice.putAll(receives);
+    if (perDevice.isEmpty()) b.append("; never received");
     else {
       List<String> parts = new ArrayList<>();
-      receives.forEach((d, n) -> parts.add(d + " \u00d7" + n));
-      b.append("; received by ").append(String.join(", ", parts));
+      perDevice.forEach((d, n) -> parts.add(d + " \u00d7" + n + (n == 0 ? " (never)" : "")));
+      b.append("; receives per device: ").append(String.join(", ", parts));
     }
     if (!acks.isEmpty()) {
       List<String> parts = new ArrayList<>();

@@ -26,7 +26,8 @@ class ReportTest {
     assertTrue(html.contains("exactly-once forbids losing"), "what the guarantee forbids");
     assertTrue(html.contains("id=\"story-m7\""), "story of the lost message");
     assertTrue(html.contains("id=\"story-m12\""), "story of the duplicated message");
-    assertTrue(html.contains("received by u2/phone \u00d72"), "the duplicate is visible in m12's summary");
+    assertTrue(html.contains("u2/phone \u00d72"), "the duplicate is visible in m12's summary");
+    assertTrue(html.contains("u3/phone \u00d70 (never)"), "the lost device is named in m7's summary");
     assertTrue(html.contains("start-partition") && html.contains("restart"), "fault timeline");
     assertFalse(html.contains("src=\"http"), "no external scripts");
     assertFalse(html.contains("<script src"), "self-contained");

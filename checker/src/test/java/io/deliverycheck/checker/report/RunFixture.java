@@ -154,7 +154,7 @@ final class RunFixture {
         .put("recovered", 0).put("resurrected", 0).put("misrouted", 0).put("false_delivered", 0)
         .put("read_before_delivered", 0).put("regressed", 0);
     r.putArray("violations").add("lost").add("duplicated");
-    r.putArray("lost").add(triple("m7", "u2", "phone"));
+    r.putArray("lost").add(triple("m7", "u3", "phone"));
     r.putArray("duplicated").add(triple("m12", "u2", "phone").put("receives", 2));
     ObjectNode lat = r.putObject("latency_ms");
     lat.putObject("accept").put("p50", 3.1).put("p99", 410.0).put("max", 498.2);
