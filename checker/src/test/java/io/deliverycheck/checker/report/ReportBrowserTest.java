@@ -29,7 +29,7 @@ class ReportBrowserTest {
 
   @Test
   void everyPlotRendersItsDataAndTheVerdictShows() throws Exception {
-    Path run = RunFixture.write(tmp.resolve("results/fixture/20261122T050000"), 600, 42);
+    Path run = TestRuns.write(tmp.resolve("results/fixture/20261122T050000"), 600, 42);
     Path report = Report.write(run);
     Path work = Files.createDirectories(tmp.resolve("browser"));
     String dom = Chromium.dumpDom(report, work);

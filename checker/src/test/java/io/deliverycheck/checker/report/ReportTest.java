@@ -17,7 +17,7 @@ class ReportTest {
 
   @Test
   void reportTellsVerdictOutcomesStoriesAndFaults() throws IOException {
-    Path run = RunFixture.write(tmp.resolve("run"), 300, 42);
+    Path run = TestRuns.write(tmp.resolve("run"), 300, 42);
     Path report = Report.write(run);
     assertEquals(run.resolve("report.html"), report);
     String html = Files.readString(report);
@@ -36,7 +36,7 @@ class ReportTest {
 
   @Test
   void storiesHoldEveryOpOfTheExampleIdOnly() throws IOException {
-    Path run = RunFixture.write(tmp.resolve("run"), 100, 7);
+    Path run = TestRuns.write(tmp.resolve("run"), 100, 7);
     HistoryScan h = HistoryScan.scan(run.resolve("history.jsonl"), Set.of("m12"));
     var rows = h.stories.get("m12");
     // invoke + ok send, accepted receipt, then per device: receives (2 on phone), ack pairs, delivered receipt
@@ -51,7 +51,7 @@ class ReportTest {
 
   @Test
   void latencySamplingIsBounded() throws IOException {
-    Path run = RunFixture.write(tmp.resolve("run"), 12_000, 3);
+    Path run = TestRuns.write(tmp.resolve("run"), 12_000, 3);
     HistoryScan h = HistoryScan.scan(run.resolve("history.jsonl"), Set.of());
     assertTrue(h.sampleMask > 0, "sampling engaged: " + h.sampleRate());
     assertTrue(h.acceptPoints.size() <= 3 * HistoryScan.MAX_SAMPLED_IDS, "accept points " + h.acceptPoints.size());

@@ -18,16 +18,16 @@ import java.util.Random;
  * lost message (m7, partly), one duplicated (m12), receipts, drained; the matching results.json;
  * test.json, faults.json and metrics.jsonl for 3 nodes.
  */
-final class RunFixture {
+public final class TestRuns {
   static final ObjectMapper JSON = new ObjectMapper();
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
   private final List<ObjectNode> ops = new ArrayList<>();
   private long time;
 
-  static Path write(Path runDir, int n, long seed) throws IOException {
+  public static Path write(Path runDir, int n, long seed) throws IOException {
     Files.createDirectories(runDir);
-    new RunFixture().history(runDir, n, seed);
+    new TestRuns().history(runDir, n, seed);
     return runDir;
   }
 
