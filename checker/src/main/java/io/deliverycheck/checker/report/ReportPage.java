@@ -102,7 +102,14 @@ final class ReportPage {
           .append(Html.esc(unknownReason())).append('.');
       default -> out.append("This run has no results.json: it was not checked.");
     }
-    out.append("</p></div></section>\n");
+    out.append("</p>");
+    JsonNode notes = run.results.path("notes");
+    if (notes.isArray() && notes.size() > 0) {
+      out.append("<ul class=\"notes\">");
+      notes.forEach(n -> out.append("<li>").append(Html.esc(n.asText())).append("</li>"));
+      out.append("</ul>");
+    }
+    out.append("</div></section>\n");
     List<String> warnings = new ArrayList<>(run.warnings);
     if (h != null) warnings.addAll(h.warnings);
     if (metrics.warning != null) warnings.add(metrics.warning);
