@@ -109,11 +109,21 @@ public final class DeliveryChecker {
    * @throws HistoryFormatException when the file is missing or malformed: FILE:LINE: problem
    */
   public static CheckResult check(Path history, Guarantee g) throws IOException, HistoryFormatException {
-    DeliveryChecker c = new DeliveryChecker(g);
-    try (LineScanner s = LineScanner.open(history)) {
-      c.scan(s);
+    return new DeliveryChecker(g).checkFile(history);
+  }
+
+  /**
+   * Like {@link #check(Path, Guarantee)}, on this (fresh) checker, which then still answers
+   * {@link #stateBytes()}.
+   */
+  public CheckResult checkFile(Path history) throws IOException, HistoryFormatException {
+    if (nextIndex != 0 || finished) {
+      throw new IllegalStateException("checkFile needs a fresh checker");
     }
-    return c.finish();
+    try (LineScanner s = LineScanner.open(history)) {
+      scan(s);
+    }
+    return finish();
   }
 
   private static boolean mustPair(int f) {
