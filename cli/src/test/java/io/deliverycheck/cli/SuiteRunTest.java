@@ -5,16 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs a two-entry suite end to end on the in-process fake cluster ({@code --env fake}), each
  * entry in its own child JVM: one expectation met, one not; checks the exit code, the JUnit XML,
- * the reports and the results index.
+ * the reports and the results index. About 20 s.
  */
-@Tag("slow")
 class SuiteRunTest {
   @TempDir Path tmp;
 

@@ -90,6 +90,25 @@ public final class EdnHistoryReader implements Closeable {
     }
   }
 
+  /**
+   * Checks an EDN history as {@link io.deliverycheck.checker.DeliveryChecker#check} checks a JSONL
+   * one: the same verdict for the same ops. A broken delivery-op rule is reported at the op's line.
+   */
+  public static io.deliverycheck.checker.CheckResult check(Path file, io.deliverycheck.checker.Guarantee g)
+      throws IOException, HistoryFormatException {
+    io.deliverycheck.checker.DeliveryChecker c = new io.deliverycheck.checker.DeliveryChecker(g);
+    try (EdnHistoryReader r = open(file)) {
+      for (Op op; (op = r.next()) != null; ) {
+        try {
+          c.accept(op);
+        } catch (IllegalArgumentException e) {
+          throw new HistoryFormatException(file, r.line(), e.getMessage());
+        }
+      }
+    }
+    return c.finish();
+  }
+
   /** True for a path whose name says EDN: {@code .edn} or {@code .edn.gz}. */
   public static boolean isEdn(Path file) {
     String n = file.getFileName().toString();

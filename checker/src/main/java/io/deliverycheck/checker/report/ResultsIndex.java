@@ -105,11 +105,16 @@ public final class ResultsIndex {
     return limit.isNumber() ? limit.asDouble() : null;
   }
 
+  /** "2026-11-22T05:42:23.968Z" as "2026-11-22 05:42:23Z" (seconds are enough in a list). */
+  static String shortTime(String iso) {
+    return iso.replaceFirst("^(\\d{4}-\\d\\d-\\d\\d)T(\\d\\d:\\d\\d:\\d\\d)(\\.\\d+)?", "$1 $2");
+  }
+
   private static String html(Path resultsDir, List<Entry> runs) {
     StringBuilder b = new StringBuilder(8192);
     b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>deliverycheck results</title><style>")
         .append(Assets.text("report.css"))
-        .append("td.verdict{font-weight:700}td.v-valid{color:var(--ok)}td.v-invalid{color:var(--bad)}")
+        .append("td.v{font-weight:700}td.v-valid{color:var(--ok)}td.v-invalid{color:var(--bad)}")
         .append("td.v-unknown,td.v-not-checked{color:var(--warn)}</style></head><body>\n<header><h1>deliverycheck results</h1>")
         .append("<p class=\"note\">").append(runs.size()).append(" stored runs in ")
         .append(Html.esc(resultsDir.toAbsolutePath().normalize().toString())).append(", newest first.</p></header>\n")
@@ -117,10 +122,10 @@ public final class ResultsIndex {
         .append("<th>seed</th><th>duration</th><th>verdict</th><th>violations</th><th>report</th></tr></thead><tbody>\n");
     for (Entry e : runs) {
       b.append("<tr><td>").append(Html.esc(e.name())).append("</td><td>").append(Html.esc(e.folder()))
-          .append("</td><td>").append(Html.esc(e.started())).append("</td><td>").append(Html.esc(e.guarantee()))
+          .append("</td><td>").append(Html.esc(shortTime(e.started()))).append("</td><td>").append(Html.esc(e.guarantee()))
           .append("</td><td class=\"num\">").append(Html.esc(e.seed())).append("</td><td class=\"num\">")
           .append(e.durationS() == null ? "" : String.format(Locale.ROOT, "%.1f s", e.durationS()))
-          .append("</td><td class=\"verdict v-").append(e.verdict().replace(' ', '-')).append("\">")
+          .append("</td><td class=\"v v-").append(e.verdict().replace(' ', '-')).append("\">")
           .append(Html.esc(e.verdict())).append("</td><td>").append(Html.esc(e.violations())).append("</td><td><a href=\"")
           .append(Html.esc(e.link())).append("\">").append(e.link().endsWith(Report.FILE_NAME) ? "report" : "files")
           .append("</a></td></tr>\n");

@@ -59,12 +59,15 @@
   }
 
   function metric(m) {
+    var max = 0;
+    m.points.forEach(function (p) { max = Math.max(max, p.v); });
+    var y = { field: "v", type: "quantitative", title: m.unit, scale: max > 0 ? { zero: true } : { domain: [0, 1] } };
     return layered({
       data: { values: m.points },
       mark: { type: "line", point: { size: 10 }, strokeWidth: 1.5 },
       encoding: {
         x: xAxis,
-        y: { field: "v", type: "quantitative", title: m.unit },
+        y: y,
         color: { field: "node", type: "nominal", title: "node", scale: { scheme: "tableau10" } },
         tooltip: [{ field: "t", title: "time (s)" }, { field: "node" }, { field: "v", title: m.unit }]
       }

@@ -46,6 +46,7 @@ class EdnRoundTripTest {
       CheckResult a = check(original, g);
       CheckResult b = check(imported, g);
       assertEquals(a.toJson(), b.toJson(), "same verdict for " + g);
+      assertEquals(DeliveryChecker.check(jsonl, g).toJson(), EdnHistoryReader.check(edn, g).toJson(), "check() too, " + g);
     }
     assertEquals(Validity.INVALID, check(imported, Guarantee.EXACTLY_ONCE).valid(), "the fixture loses m7");
 
