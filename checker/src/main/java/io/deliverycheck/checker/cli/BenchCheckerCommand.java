@@ -90,7 +90,8 @@ public final class BenchCheckerCommand implements Callable<Integer> {
       long peak = peakHeap();
       out.printf("generated %,d ops (%,d messages) in %.1f s; file %,d bytes (%.1f MB, %.0f bytes/op)%n",
           exp.ops(), exp.sent(), genS, size, size / 1e6, (double) size / exp.ops());
-      out.printf("checked in %.2f s: %,.0f ops/s, %.1f MB/s%n", checkS, exp.ops() / checkS, size / 1e6 / checkS);
+      out.printf("checked in %.2f s wall time: %,.0f ops/s, %.1f MB/s (end to end: read, parse, validate, judge)%n",
+          checkS, exp.ops() / checkS, size / 1e6 / checkS);
       out.printf("peak heap during the check: %.1f MB (max heap %.0f MB); checker state %.1f MB"
           + " (%.1f bytes per message); GC during the check: %d collections, %d ms%n",
           peak / 1e6, Runtime.getRuntime().maxMemory() / 1e6, checker.stateBytes() / 1e6,
@@ -103,6 +104,7 @@ public final class BenchCheckerCommand implements Callable<Integer> {
           && r.count("sent_ok") == exp.sentOk() && r.count("recovered") == exp.recovered()
           && r.count("ops") == exp.ops();
       out.println(agrees ? "counts agree with the generator" : "COUNTS DISAGREE with the generator: " + exp);
+      out.printf("total wall time %.1f s (generation and check)%n", (System.nanoTime() - g0) / 1e9);
       if (keep) {
         out.println("kept " + file);
       }
