@@ -2,6 +2,9 @@ package io.deliverycheck.cli;
 
 import io.deliverycheck.checker.Guarantee;
 import io.deliverycheck.checker.runner.Environment;
+import io.deliverycheck.environments.EnvironmentConfig;
+import io.deliverycheck.environments.local.LocalEnvironment;
+import io.deliverycheck.environments.netns.NetnsEnvironment;
 import io.deliverycheck.workloads.fake.FakeCluster;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,14 +26,20 @@ final class Environments {
     return flags;
   }
 
+  private static EnvironmentConfig config(int nodes, Guarantee g, List<String> bugs, String token) {
+    return EnvironmentConfig.defaults(nodes).withNodeFlags(nodeFlags(g, bugs)).withToken(token);
+  }
+
   static Environment create(String kind, int nodes, Guarantee g, List<String> bugs, String token) {
     switch (kind) {
       case "fake":
         return new FakeCluster(nodes, g, new HashSet<>(bugs));
       case "local":
+        return new LocalEnvironment(config(nodes, g, bugs, token));
       case "netns":
+        return new NetnsEnvironment(config(nodes, g, bugs, token));
       default:
-        throw new IllegalStateException("the " + kind + " environment is not available in this build");
+        throw new IllegalArgumentException("--env " + kind + ": choose one of " + KINDS);
     }
   }
 }

@@ -76,6 +76,32 @@ class FakeClusterRunTest {
     }
   }
 
+  @Test
+  void aPlantedLossIsFoundAsLost() throws Exception {
+    RunResult r = Runner.run(spec(results, 5, Guarantee.EXACTLY_ONCE, Set.of("lose-accepted"), "payments", 3));
+    assertEquals(io.deliverycheck.checker.Validity.INVALID, r.result().valid(), r.result().summary());
+    assertTrue(r.result().violations().contains("lost"), r.result().violations().toString());
+    assertEquals("quiet", r.drainReason(), "the drain waited for the missing deliveries, then gave up");
+  }
+
+  @Test
+  void aDeliveredReceiptAtPushTimeIsFoundAsFalseDelivered() throws Exception {
+    RunResult r = Runner.run(spec(results, 6, Guarantee.AT_LEAST_ONCE, Set.of("false-delivered"), "chat", 3));
+    assertEquals(io.deliverycheck.checker.Validity.INVALID, r.result().valid(), r.result().summary());
+    assertTrue(r.result().violations().contains("false_delivered"), r.result().violations().toString());
+  }
+
+  @Test
+  void poisonMessagesAreAppliedOnceAndDeadLetteredWithoutMakingTheRunInvalid() throws Exception {
+    RunResult r = Runner.run(spec(results, 7, Guarantee.EXACTLY_ONCE, Set.of(), "poison", 3));
+    assertEquals(io.deliverycheck.checker.Validity.VALID, r.result().valid(), r.result().summary());
+    List<Op> ops = read(r.history());
+    assertTrue(ops.stream().anyMatch(o -> o.f().equals("receive") && o.value().get("id").asText().startsWith("p")),
+        "poison messages were received");
+    assertTrue(ops.stream().noneMatch(o -> o.f().equals("ack") && o.value().get("id").asText().startsWith("p")),
+        "poison messages are never acked");
+  }
+
   /** Reads a history with plain Jackson (independent of the checker's reader). */
   static List<Op> read(Path history) throws Exception {
     ObjectMapper m = new ObjectMapper();

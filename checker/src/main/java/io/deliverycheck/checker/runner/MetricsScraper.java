@@ -34,6 +34,7 @@ public final class MetricsScraper implements Closeable {
   private final HttpClient http;
   private final ScheduledExecutorService timer;
   private final String token;
+  private boolean closed;
 
   private MetricsScraper(Environment env, Recorder rec, Path file, String token) throws IOException {
     this.env = env;
@@ -56,37 +57,59 @@ public final class MetricsScraper implements Closeable {
     return s;
   }
 
+  /** Scrapes every node concurrently; waits at most about a second for the slowest. */
   private void scrapeAll() {
-    List<String> nodes = env.nodes();
-    for (String node : nodes) {
-      ObjectNode line = JsonNodeFactory.instance.objectNode();
-      line.put("time_ms", rec.now() / 1_000_000);
-      line.put("node", node);
+    List<java.util.concurrent.CompletableFuture<Void>> all = new java.util.ArrayList<>();
+    for (String node : env.nodes()) {
+      long timeMs = rec.now() / 1_000_000;
+      HttpRequest.Builder req;
       try {
-        HttpRequest.Builder req = HttpRequest.newBuilder(env.adminEndpoint(node).resolve("/metrics"))
+        req = HttpRequest.newBuilder(env.adminEndpoint(node).resolve("/metrics"))
             .timeout(Duration.ofMillis(800)).GET();
-        if (token != null) {
-          req.header("Authorization", "Bearer " + token);
-        }
-        HttpResponse<String> resp = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
-        if (resp.statusCode() != 200) {
-          line.putObject("metrics");
-          line.put("error", "HTTP " + resp.statusCode());
-        } else {
-          line.set("metrics", parse(resp.body()));
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (Exception e) {
-        line.putObject("metrics");
-        line.put("error", e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+      } catch (RuntimeException e) {
+        write(line(timeMs, node, null, e));
+        continue;
       }
-      write(line);
+      if (token != null) {
+        req.header("Authorization", "Bearer " + token);
+      }
+      all.add(http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofString())
+          .handle((resp, err) -> {
+            write(line(timeMs, node, resp, err));
+            return null;
+          }));
+    }
+    try {
+      java.util.concurrent.CompletableFuture.allOf(all.toArray(new java.util.concurrent.CompletableFuture[0]))
+          .get(1500, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      // a slow node is recorded when its answer or its timeout comes
     }
   }
 
+  private static ObjectNode line(long timeMs, String node, HttpResponse<String> resp, Throwable err) {
+    ObjectNode line = JsonNodeFactory.instance.objectNode();
+    line.put("time_ms", timeMs);
+    line.put("node", node);
+    if (err != null) {
+      Throwable e = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+      line.putObject("metrics");
+      line.put("error", e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+    } else if (resp.statusCode() != 200) {
+      line.putObject("metrics");
+      line.put("error", "HTTP " + resp.statusCode());
+    } else {
+      line.set("metrics", parse(resp.body()));
+    }
+    return line;
+  }
+
   private synchronized void write(ObjectNode line) {
+    if (closed) {
+      return;
+    }
     try {
       out.write(line.toString());
       out.write('\n');
@@ -136,6 +159,7 @@ public final class MetricsScraper implements Closeable {
       Thread.currentThread().interrupt();
     }
     synchronized (this) {
+      closed = true;
       try {
         out.close();
       } catch (IOException e) {

@@ -20,6 +20,7 @@ public final class NodeProcess {
     private final Path outFile;
     private Process process;
     private boolean paused;
+    private boolean retired;
 
     public NodeProcess(String id, List<String> command, Path outFile) {
         this.id = id;
@@ -41,6 +42,9 @@ public final class NodeProcess {
 
     /** Starts the process unless it is alive. */
     public synchronized void start() throws IOException {
+        if (retired) {
+            throw new IllegalStateException("node " + id + " was stopped for good (environment closed)");
+        }
         if (alive()) {
             return;
         }
@@ -120,6 +124,7 @@ public final class NodeProcess {
      * to {@code grace}, then SIGKILL of the whole tree. Never throws.
      */
     public synchronized void stop(Duration grace) {
+        retired = true;
         if (process == null) {
             return;
         }

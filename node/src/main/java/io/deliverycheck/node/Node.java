@@ -1,0 +1,531 @@
+package io.deliverycheck.node;
+
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.logging.FileHandler;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+
+/**
+ * One node of the reference cluster: store (PostgreSQL), membership and forwarding (JGroups), the
+ * HTTP/WebSocket API (Contract 2) and the delivery workers. {@link #start} blocks until the node
+ * serves; {@link #close} stops it gracefully, {@link #kill} abruptly (no cleanup, leases stay until
+ * they expire). All protocol state lives on one Vert.x context.
+ */
+public final class Node implements AutoCloseable {
+  final NodeConfig cfg;
+  final Logger log;
+  final Metrics metrics = new Metrics();
+  final Directory dir;
+  private final Random jitter;
+  private final String idPrefix;
+  private long msgSeq;
+  private long connSeq;
+  private Handler logHandler;
+  private Database db;
+  private Vertx vertx;
+  private Context ctx;
+  private Pool pool;
+  private Store store;
+  private Cluster cluster;
+  private HttpServer http;
+  private Gateway gateway;
+  private ReceiptHub receipts;
+  private volatile boolean closed;
+
+  public Node(NodeConfig cfg) {
+    this.cfg = cfg;
+    this.log = Logger.getLogger("io.deliverycheck.node." + cfg.id);
+    this.dir = new Directory(cfg.id);
+    this.jitter = new Random(cfg.seed);
+    this.idPrefix = cfg.id + "-" + Long.toString(System.currentTimeMillis(), 36) + "-";
+  }
+
+  public String id() {
+    return cfg.id;
+  }
+
+  public NodeConfig config() {
+    return cfg;
+  }
+
+  public int httpPort() {
+    return http.actualPort();
+  }
+
+  /** http://host:port of the API. */
+  public String url() {
+    return "http://" + cfg.bindHost + ":" + httpPort();
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  public Store store() {
+    return store;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** Current view (member ids). */
+  public List<String> view() {
+    return cluster == null ? List.of(cfg.id) : cluster.view();
+  }
+
+  /** Starts everything; blocks until the node serves. On failure, what was started is stopped. */
+  public void start() throws Exception {
+    try {
+      Files.createDirectories(cfg.logDir);
+      logHandler = new FileHandler(cfg.logDir.resolve(cfg.id + ".log").toString(), true);
+      logHandler.setFormatter(new SimpleFormatter());
+      if (cfg.logToRoot) {
+        Logger root = Logger.getLogger("");
+        for (Handler h : root.getHandlers()) {
+          root.removeHandler(h);
+        }
+        root.addHandler(logHandler);
+      } else {
+        log.addHandler(logHandler);
+        log.setUseParentHandlers(false);
+      }
+      log.info("starting node " + cfg.id + ": guarantee " + cfg.guarantee.wire() + ", bugs " + cfg.bugs
+          + ", jitter seed " + cfg.seed + ", max attempts " + cfg.maxAttempts + ", ack timeout " + cfg.ackTimeoutMs
+          + " ms, lease " + cfg.leaseMs + " ms, backoff " + cfg.backoffBaseMs + ".." + cfg.backoffMaxMs + " ms");
+      db = cfg.pgUrl != null ? Database.external(cfg.pgUrl) : Database.startEmbedded(cfg.dataDirOrDefault(), log);
+      vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(4));
+      gateway = new Gateway(metrics);
+      receipts = new ReceiptHub(metrics);
+      Promise<Void> ready = Promise.promise();
+      vertx.deployVerticle(new AbstractVerticle() {
+        @Override
+        public void start(Promise<Void> p) {
+          ctx = context;
+          pool = db.pool(vertx, cfg.poolSize);
+          store = new Store(pool);
+          Database.migrate(pool).compose(x -> store.clearSessions(cfg.id)).onComplete(p);
+        }
+      }).onComplete(ar -> {
+        if (ar.succeeded()) {
+          ready.complete();
+        } else {
+          ready.fail(ar.cause());
+        }
+      });
+      await(ready.future(), 60);
+      int clusterPort = cfg.clusterPort != 0 ? cfg.clusterPort : Database.freePort();
+      cluster = new Cluster(cfg, dir, ctx, log, this::onClusterMessage);
+      cluster.start(clusterPort);
+      log.info("cluster port " + clusterPort + ", view " + cluster.view());
+      Promise<HttpServer> listening = Promise.promise();
+      ctx.runOnContext(x -> {
+        Api api = new Api(this);
+        http = vertx.createHttpServer(new HttpServerOptions().setHost(cfg.bindHost).setPort(cfg.httpPort)
+                .setMaxWebSocketFrameSize(1 << 16).setIdleTimeout(0))
+            .requestHandler(api.router())
+            .webSocketHandshakeHandler(api::handshake)
+            .webSocketHandler(api::webSocket);
+        http.listen().onComplete(listening);
+        for (int i = 0; i < Math.max(1, cfg.workers); i++) {
+          scheduleWorker(i);
+        }
+      });
+      await(listening.future(), 30);
+      log.info("READY " + cfg.id + " " + url());
+    } catch (Exception e) {
+      log.log(Level.SEVERE, "start failed", e);
+      kill();
+      throw e;
+    }
+  }
+
+  static <T> T await(Future<T> f, long seconds) throws Exception {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof Exception ex ? ex : e;
+    }
+  }
+
+  // ---------------------------------------------------------------- accept
+
+  String newMsgId() {
+    return idPrefix + (++msgSeq);
+  }
+
+  /** Milliseconds from a push of attempt n until the next attempt is due. */
+  long retryDelayMs(int attempt) {
+    if (cfg.bug(Bug.NO_BACKOFF)) {
+      return 0;
+    }
+    double backoff = Math.min(cfg.backoffMaxMs, cfg.backoffBaseMs * Math.pow(2, Math.min(attempt - 1, 30)));
+    return cfg.ackTimeoutMs + Math.round(backoff * nextJitter());
+  }
+
+  double nextJitter() {
+    return 0.5 + 0.5 * jitter.nextDouble();
+  }
+
+  /**
+   * Accepts a message: one transaction, then (after commit) accepted receipts and the first push to
+   * each connected device's gateway. respond is called once with the result or failure; with the
+   * ack-before-commit bug it is called before the commit.
+   */
+  void accept(String clientId, String key, String from, List<String> to, Consumer<Store.Accepted> respond,
+      Consumer<Throwable> fail) {
+    String useKey = cfg.guarantee.usesKeys() && !cfg.bug(Bug.NO_IDEMPOTENCY_KEY) ? key : null;
+    List<String> users = new ArrayList<>();
+    List<String> devs = new ArrayList<>();
+    List<String> nodes = new ArrayList<>();
+    for (String r : new LinkedHashSet<>(to)) {
+      for (Map.Entry<String, String> e : dir.devicesOf(r).entrySet()) {
+        users.add(r);
+        devs.add(e.getKey());
+        nodes.add(e.getValue());
+      }
+    }
+    boolean early = cfg.bug(Bug.ACK_BEFORE_COMMIT);
+    boolean[] answered = {false};
+    Consumer<Store.Accepted> beforeCommit = early ? a -> {
+      answered[0] = true;
+      respond.accept(a);
+    } : null;
+    store.accept(newMsgId(), clientId, from, useKey, to, cfg.id, users.toArray(new String[0]),
+            devs.toArray(new String[0]), nodes.toArray(new String[0]), retryDelayMs(1), cfg.leaseMs, beforeCommit)
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            if (!answered[0]) {
+              fail.accept(ar.cause());
+            } else {
+              log.warning("commit failed after the client was told accepted (bug ack-before-commit): " + ar.cause());
+            }
+            return;
+          }
+          Store.Accepted a = ar.result();
+          if (!answered[0]) {
+            respond.accept(a);
+          }
+          if (a.created()) {
+            metrics.accepted.increment();
+            long now = System.currentTimeMillis();
+            for (Store.Owed o : a.owed()) {
+              publishReceipt(a.msg(), a.clientId(), from, o.recipient(), o.device(), "accepted", now);
+            }
+            for (Store.Owed o : a.owed()) {
+              if (o.gateway() != null) {
+                JsonObject p = new JsonObject().put("t", "push").put("msg", a.msg()).put("id", a.clientId())
+                    .put("from", from).put("recipient", o.recipient()).put("device", o.device()).put("attempt", 1);
+                if (o.gateway().equals(cfg.id)) {
+                  pushLocal(p);
+                } else {
+                  cluster.send(o.gateway(), p);
+                }
+              }
+            }
+          }
+        });
+  }
+
+  // ---------------------------------------------------------------- push, ack, read
+
+  /** Pushes to a device connected here (p: msg, id, from, recipient, device, attempt). */
+  void pushLocal(JsonObject p) {
+    String msg = p.getString("msg");
+    String user = p.getString("recipient");
+    String device = p.getString("device");
+    String from = p.getString("from");
+    gateway.push(msg, p.getString("id"), from, user, device, p.getInteger("attempt")).onSuccess(x -> {
+      if (cfg.bug(Bug.GATEWAY_WRITE_IS_DELIVERED)) {
+        store.markDelivered(msg, user, device).onSuccess(o -> {
+          if (o.change() != null) {
+            Store.Change c = o.change();
+            publishReceipt(c.msg(), c.clientId(), c.sender(), user, device, "delivered", System.currentTimeMillis());
+          }
+        });
+      }
+    });
+  }
+
+  void onClusterMessage(JsonObject j) {
+    switch (j.getString("t")) {
+      case "push" -> pushLocal(j);
+      case "rcpt" -> receipts.deliver(j, j.getLong("at"));
+      default -> log.fine("ignored cluster message " + j.getString("t"));
+    }
+  }
+
+  /** Sends a committed state's receipt to wherever the sender's receipt sockets are. */
+  void publishReceipt(String msg, String clientId, String sender, String recipient, String device, String state,
+      long committedAtMs) {
+    JsonObject r = new JsonObject().put("t", "rcpt").put("sender", sender).put("msg", msg).put("id", clientId)
+        .put("recipient", recipient).put("device", device).put("state", state).put("at", committedAtMs);
+    for (String n : dir.nodes(Directory.receiptKey(sender))) {
+      if (n.equals(cfg.id)) {
+        receipts.deliver(r, committedAtMs);
+      } else {
+        cluster.send(n, r);
+      }
+    }
+  }
+
+  void deviceConnected(ServerWebSocket ws, String user, String device) {
+    Gateway.Device d = new Gateway.Device(user, device, cfg.id + "-c" + (++connSeq), ws);
+    boolean first = gateway.get(user, device) == null;
+    gateway.attach(d);
+    String key = Directory.deviceKey(user, device);
+    if (first && dir.addLocal(key)) {
+      cluster.announce(key, true);
+    }
+    ws.textMessageHandler(t -> deviceMessage(d, t));
+    ws.exceptionHandler(e -> log.fine("device socket " + user + "/" + device + ": " + e));
+    ws.closeHandler(v -> {
+      if (gateway.detach(d)) {
+        if (dir.removeLocal(key)) {
+          cluster.announce(key, false);
+        }
+        if (!closed) {
+          store.closeSession(user, device, d.conn);
+        }
+      }
+    });
+    store.openSession(user, device, cfg.id, d.conn)
+        .compose(x -> claimAndPush(user, device))
+        .onFailure(e -> log.warning("session of " + user + "/" + device + ": " + e));
+  }
+
+  private void deviceMessage(Gateway.Device d, String text) {
+    JsonObject m;
+    try {
+      m = new JsonObject(text);
+    } catch (RuntimeException e) {
+      d.ws.writeTextMessage(new JsonObject().put("type", "error").put("error", "not JSON: " + e.getMessage()).encode());
+      return;
+    }
+    String type = m.getString("type", "");
+    Object msgObj = m.getValue("msg");
+    String msg = msgObj instanceof String s ? s : null;
+    String id = m.getValue("id") instanceof String s ? s : null;
+    if (!type.equals("ack") && !type.equals("read")) {
+      d.ws.writeTextMessage(error(type, msg, id, "unknown type '" + type + "': use ack or read"));
+      return;
+    }
+    if (msg == null) {
+      d.ws.writeTextMessage(error(type, msg, id, "missing string field 'msg'"));
+      return;
+    }
+    if (type.equals("ack")) {
+      store.markDelivered(msg, d.user, d.device).onComplete(ar -> {
+        if (ar.failed()) {
+          d.ws.writeTextMessage(error("ack", msg, id, "not stored: " + ar.cause().getMessage()));
+          return;
+        }
+        Store.Outcome o = ar.result();
+        switch (o.kind()) {
+          case "CHANGED" -> {
+            long ns = gateway.ackedAfter(d, msg);
+            if (ns >= 0) {
+              metrics.ackLatency.observeNanos(ns);
+            }
+            Store.Change c = o.change();
+            publishReceipt(msg, c.clientId(), c.sender(), d.user, d.device, "delivered", System.currentTimeMillis());
+            d.ws.writeTextMessage(new JsonObject().put("type", "acked").put("msg", msg).put("id", c.clientId()).encode());
+          }
+          case "ALREADY" -> {
+            gateway.ackedAfter(d, msg);
+            d.ws.writeTextMessage(new JsonObject().put("type", "acked").put("msg", msg).put("id", id).encode());
+          }
+          default -> d.ws.writeTextMessage(error("ack", msg, id, "unknown delivery for " + d.user + "/" + d.device));
+        }
+      });
+    } else {
+      store.markRead(msg, d.user, d.device).onComplete(ar -> {
+        if (ar.failed()) {
+          d.ws.writeTextMessage(error("read", msg, id, "not stored: " + ar.cause().getMessage()));
+          return;
+        }
+        Store.Outcome o = ar.result();
+        switch (o.kind()) {
+          case "CHANGED" -> {
+            Store.Change c = o.change();
+            publishReceipt(msg, c.clientId(), c.sender(), d.user, d.device, "read", System.currentTimeMillis());
+            d.ws.writeTextMessage(new JsonObject().put("type", "read-ok").put("msg", msg).put("id", c.clientId()).encode());
+          }
+          case "ALREADY" -> d.ws.writeTextMessage(new JsonObject().put("type", "read-ok").put("msg", msg).put("id", id).encode());
+          case "REFUSED" -> d.ws.writeTextMessage(error("read", msg, id, "not delivered"));
+          default -> d.ws.writeTextMessage(error("read", msg, id, "unknown delivery for " + d.user + "/" + d.device));
+        }
+      });
+    }
+  }
+
+  private static String error(String op, String msg, String id, String text) {
+    return new JsonObject().put("type", "error").put("op", op).put("msg", msg).put("id", id).put("error", text).encode();
+  }
+
+  void receiptsConnected(ServerWebSocket ws, String user) {
+    receipts.add(user, ws);
+    String key = Directory.receiptKey(user);
+    if (dir.addLocal(key)) {
+      cluster.announce(key, true);
+    }
+    ws.textMessageHandler(t -> { });
+    ws.exceptionHandler(e -> log.fine("receipt socket " + user + ": " + e));
+    ws.closeHandler(v -> {
+      receipts.remove(user, ws);
+      if (dir.removeLocal(key)) {
+        cluster.announce(key, false);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- workers
+
+  private void scheduleWorker(int i) {
+    if (closed) {
+      return;
+    }
+    long delay = cfg.pollMs - (System.currentTimeMillis() % cfg.pollMs);
+    vertx.setTimer(Math.max(1, delay), t -> {
+      if (closed) {
+        return;
+      }
+      Future<?> f = Future.succeededFuture();
+      boolean retries = cfg.guarantee != Guarantee.AT_MOST_ONCE;
+      if (i == 0 && retries && !cfg.bug(Bug.NO_DEAD_LETTER)) {
+        f = store.deadLetter(cfg.id, cfg.maxAttempts, cfg.claimBatch).map(list -> {
+          long now = System.currentTimeMillis();
+          for (Store.Change c : list) {
+            log.info("dead letter " + c.msg() + " (" + c.clientId() + ") for " + c.recipient() + "/" + c.device());
+            publishReceipt(c.msg(), c.clientId(), c.sender(), c.recipient(), c.device(), "failed", now);
+          }
+          return null;
+        });
+      }
+      f.compose(x -> claimAndPush(null, null))
+          .onFailure(e -> log.fine("worker " + i + ": " + e))
+          .onComplete(x -> scheduleWorker(i));
+    });
+  }
+
+  private Store.ClaimSpec spec(String user, String device) {
+    return new Store.ClaimSpec(cfg.id, cfg.claimBatch, cfg.leaseMs, cfg.bug(Bug.NO_BACKOFF) ? 0 : cfg.ackTimeoutMs,
+        cfg.backoffBaseMs, cfg.backoffMaxMs, nextJitter(), cfg.maxAttempts, cfg.guarantee == Guarantee.AT_MOST_ONCE,
+        cfg.bug(Bug.NO_BACKOFF), cfg.bug(Bug.NO_DEAD_LETTER), user, device);
+  }
+
+  /** Claims due rows of devices connected here (all, or one device) and pushes them. */
+  Future<Void> claimAndPush(String user, String device) {
+    if (closed) {
+      return Future.succeededFuture();
+    }
+    Store.ClaimSpec s = spec(user, device);
+    if (cfg.bug(Bug.NO_LEASE)) {
+      return store.selectDueWithoutLease(s).compose(list -> {
+        List<Future<Void>> writes = new ArrayList<>();
+        for (Store.Claimed c : list) {
+          pushClaimed(c);
+          writes.add(store.recordAttemptWithoutLease(s, c));
+        }
+        return Future.all(writes).mapEmpty();
+      });
+    }
+    return store.claim(s).map(list -> {
+      for (Store.Claimed c : list) {
+        pushClaimed(c);
+      }
+      return null;
+    });
+  }
+
+  private void pushClaimed(Store.Claimed c) {
+    pushLocal(new JsonObject().put("msg", c.msg()).put("id", c.clientId()).put("from", c.sender())
+        .put("recipient", c.recipient()).put("device", c.device()).put("attempt", c.attempt()));
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Graceful stop: HTTP, JGroups, pool, embedded PostgreSQL. Idempotent. */
+  @Override
+  public void close() {
+    stop(true);
+  }
+
+  /** Abrupt stop for tests: sockets and cluster go away, nothing is released in the database. */
+  public void kill() {
+    stop(false);
+  }
+
+  private synchronized void stop(boolean graceful) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    log.info((graceful ? "stopping" : "killing") + " node " + cfg.id);
+    try {
+      if (http != null) {
+        await(http.close(), 5);
+      }
+    } catch (Exception e) {
+      log.fine("http close: " + e);
+    }
+    if (graceful && store != null) {
+      try {
+        await(store.clearSessions(cfg.id), 5);
+      } catch (Exception e) {
+        log.fine("clear sessions: " + e);
+      }
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+    try {
+      if (pool != null) {
+        await(pool.close(), 5);
+      }
+    } catch (Exception e) {
+      log.fine("pool close: " + e);
+    }
+    try {
+      if (vertx != null) {
+        await(vertx.close(), 10);
+      }
+    } catch (Exception e) {
+      log.fine("vertx close: " + e);
+    }
+    if (db != null) {
+      db.close();
+    }
+    log.info("stopped node " + cfg.id);
+    if (logHandler != null) {
+      logHandler.close();
+      log.removeHandler(logHandler);
+      Logger.getLogger("").removeHandler(logHandler);
+    }
+  }
+}

@@ -1,0 +1,12 @@
+package io.deliverycheck.node;
+
+import picocli.CommandLine;
+
+/** {@code java -cp ... io.deliverycheck.node.NodeMain [flags]}: runs {@link NodeCommand}. */
+public final class NodeMain {
+  private NodeMain() {}
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new NodeCommand()).execute(args));
+  }
+}

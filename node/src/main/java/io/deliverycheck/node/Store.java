@@ -1,0 +1,348 @@
+package io.deliverycheck.node;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Every SQL statement of the node. Each public method is one round trip (one statement, hence one
+ * transaction) unless it says otherwise; its future completes only after PostgreSQL answered, so a
+ * successful future of a write means the write is committed.
+ */
+public final class Store {
+  /** One delivery row owed by an accepted message; gateway is the node leased for the first push, or null. */
+  public record Owed(String recipient, String device, String gateway) {}
+
+  /** The outcome of an accept: created=false when (sender, key) named an existing message. */
+  public record Accepted(String msg, String clientId, boolean created, List<Owed> owed) {}
+
+  /** A delivery row a worker claimed (attempt is the number of this push, 1-based). */
+  public record Claimed(String msg, String clientId, String sender, String recipient, String device, int attempt) {}
+
+  /** A state change of one delivery row, with what a receipt needs. */
+  public record Change(String msg, String clientId, String sender, String recipient, String device, String state) {}
+
+  /** Outcome of an ack or read: CHANGED (with the change), ALREADY (idempotent), REFUSED, UNKNOWN. */
+  public record Outcome(String kind, Change change, String state) {
+    static Outcome of(String kind) {
+      return new Outcome(kind, null, null);
+    }
+  }
+
+  private final Pool pool;
+
+  public Store(Pool pool) {
+    this.pool = pool;
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  /** Registers a device (idempotent). */
+  public Future<Void> registerDevice(String user, String device) {
+    return pool.preparedQuery("INSERT INTO devices (user_id, device) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .execute(Tuple.of(user, device)).mapEmpty();
+  }
+
+  private static final String ACCEPT =
+      "WITH m AS ("
+          + " INSERT INTO messages (msg_id, client_id, sender, key, recipients, accepted_by)"
+          + " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sender, key) DO NOTHING RETURNING msg_id),"
+          + " d AS ("
+          + " INSERT INTO deliveries (msg_id, recipient, device, attempts, next_attempt_at, lease_owner, lease_until)"
+          + " SELECT m.msg_id, dv.user_id, dv.device,"
+          + "  CASE WHEN g.node IS NULL THEN 0 ELSE 1 END,"
+          + "  CASE WHEN g.node IS NULL THEN now() ELSE now() + $10::bigint * interval '1 millisecond' END,"
+          + "  g.node,"
+          + "  CASE WHEN g.node IS NULL THEN NULL ELSE now() + $11::bigint * interval '1 millisecond' END"
+          + " FROM m JOIN devices dv ON dv.user_id = ANY($5)"
+          + " LEFT JOIN unnest($7::text[], $8::text[], $9::text[]) AS g(u, dev, node)"
+          + "   ON g.u = dv.user_id AND g.dev = dv.device"
+          + " RETURNING recipient, device, lease_owner)"
+          + " SELECT m.msg_id, d.recipient, d.device, d.lease_owner FROM m LEFT JOIN d ON true";
+
+  /**
+   * Inserts a message and one delivery row per registered device of its recipients, in one
+   * transaction. Devices present in the gateway arrays get their first attempt leased to that node
+   * (the caller pushes right after); the others wait for a worker. key null: never deduplicated.
+   * When beforeCommit is non-null the insert runs in an explicit transaction and beforeCommit sees
+   * the result before COMMIT is sent (the ack-before-commit bug); the future still completes after
+   * the commit. A conflicting (sender, key) yields created=false and the existing message.
+   */
+  public Future<Accepted> accept(String msg, String clientId, String sender, String key, List<String> to,
+      String me, String[] gwUsers, String[] gwDevices, String[] gwNodes, long firstRetryMs, long leaseMs,
+      Consumer<Accepted> beforeCommit) {
+    Tuple args = Tuple.of(msg, clientId, sender, key, to.toArray(new String[0]), me)
+        .addArrayOfString(gwUsers).addArrayOfString(gwDevices).addArrayOfString(gwNodes)
+        .addLong(firstRetryMs).addLong(leaseMs);
+    Future<Accepted> inserted;
+    if (beforeCommit == null) {
+      inserted = pool.preparedQuery(ACCEPT).execute(args).map(rs -> accepted(rs, clientId));
+    } else {
+      inserted = pool.getConnection().compose(conn -> conn.begin().compose(tx ->
+          conn.preparedQuery(ACCEPT).execute(args).map(rs -> accepted(rs, clientId))
+              .compose(a -> {
+                beforeCommit.accept(a);
+                return tx.commit().map(a);
+              }))
+          .eventually(conn::close));
+    }
+    return inserted.compose(a -> a != null ? Future.succeededFuture(a) : existing(sender, key));
+  }
+
+  private static Accepted accepted(RowSet<Row> rs, String clientId) {
+    if (rs.size() == 0) {
+      return null;
+    }
+    String msg = null;
+    List<Owed> owed = new ArrayList<>();
+    for (Row r : rs) {
+      msg = r.getString(0);
+      if (r.getString(1) != null) {
+        owed.add(new Owed(r.getString(1), r.getString(2), r.getString(3)));
+      }
+    }
+    return new Accepted(msg, clientId, true, owed);
+  }
+
+  /** The message already stored under (sender, key), with its delivery rows. */
+  public Future<Accepted> existing(String sender, String key) {
+    return pool.preparedQuery("SELECT m.msg_id, m.client_id, d.recipient, d.device FROM messages m"
+            + " LEFT JOIN deliveries d ON d.msg_id = m.msg_id WHERE m.sender = $1 AND m.key = $2"
+            + " ORDER BY d.recipient, d.device")
+        .execute(Tuple.of(sender, key)).map(rs -> {
+          String msg = null;
+          String client = null;
+          List<Owed> owed = new ArrayList<>();
+          for (Row r : rs) {
+            msg = r.getString(0);
+            client = r.getString(1);
+            if (r.getString(2) != null) {
+              owed.add(new Owed(r.getString(2), r.getString(3), null));
+            }
+          }
+          if (msg == null) {
+            throw new IllegalStateException("message of (" + sender + ", " + key + ") vanished");
+          }
+          return new Accepted(msg, client, false, owed);
+        });
+  }
+
+  private static final String DELIVERED =
+      "WITH u AS (UPDATE deliveries SET state = 'delivered', delivered_at = now(), lease_owner = NULL,"
+          + " lease_until = NULL WHERE msg_id = $1 AND recipient = $2 AND device = $3"
+          + " AND state IN ('pending', 'failed') RETURNING msg_id)"
+          + " SELECT 'changed', m.client_id, m.sender FROM u JOIN messages m ON m.msg_id = u.msg_id"
+          + " UNION ALL SELECT d.state, m.client_id, m.sender FROM deliveries d JOIN messages m ON m.msg_id = d.msg_id"
+          + " WHERE d.msg_id = $1 AND d.recipient = $2 AND d.device = $3 AND NOT EXISTS (SELECT 1 FROM u)";
+
+  /** Marks a delivery delivered (idempotent): CHANGED once, ALREADY after, UNKNOWN for no such row. */
+  public Future<Outcome> markDelivered(String msg, String recipient, String device) {
+    return pool.preparedQuery(DELIVERED).execute(Tuple.of(msg, recipient, device)).map(rs -> {
+      if (rs.size() == 0) {
+        return Outcome.of("UNKNOWN");
+      }
+      Row r = rs.iterator().next();
+      if ("changed".equals(r.getString(0))) {
+        return new Outcome("CHANGED",
+            new Change(msg, r.getString(1), r.getString(2), recipient, device, "delivered"), "delivered");
+      }
+      return new Outcome("ALREADY", null, r.getString(0));
+    });
+  }
+
+  private static final String READ =
+      "WITH u AS (UPDATE deliveries SET state = 'read', read_at = now()"
+          + " WHERE msg_id = $1 AND recipient = $2 AND device = $3 AND state = 'delivered' RETURNING msg_id)"
+          + " SELECT 'changed', m.client_id, m.sender FROM u JOIN messages m ON m.msg_id = u.msg_id"
+          + " UNION ALL SELECT d.state, m.client_id, m.sender FROM deliveries d JOIN messages m ON m.msg_id = d.msg_id"
+          + " WHERE d.msg_id = $1 AND d.recipient = $2 AND d.device = $3 AND NOT EXISTS (SELECT 1 FROM u)";
+
+  /** Marks a delivered row read: CHANGED, ALREADY (was read), REFUSED (not delivered), UNKNOWN. */
+  public Future<Outcome> markRead(String msg, String recipient, String device) {
+    return pool.preparedQuery(READ).execute(Tuple.of(msg, recipient, device)).map(rs -> {
+      if (rs.size() == 0) {
+        return Outcome.of("UNKNOWN");
+      }
+      Row r = rs.iterator().next();
+      String s = r.getString(0);
+      if ("changed".equals(s)) {
+        return new Outcome("CHANGED", new Change(msg, r.getString(1), r.getString(2), recipient, device, "read"), "read");
+      }
+      return new Outcome("read".equals(s) ? "ALREADY" : "REFUSED", null, s);
+    });
+  }
+
+  /** What a claim needs besides the node. */
+  public record ClaimSpec(String me, int batch, long leaseMs, long ackTimeoutMs, long backoffBaseMs,
+      long backoffMaxMs, double jitter, int maxAttempts, boolean firstAttemptOnly, boolean noBackoff,
+      boolean noDeadLetter, String onlyRecipient, String onlyDevice) {}
+
+  private static String nextAttempt(ClaimSpec s) {
+    return s.noBackoff() ? "now()"
+        : "now() + ($3 + LEAST($5, ($4 * power(2, LEAST(d.attempts, 30)))::bigint) * $6) * interval '1 millisecond'";
+  }
+
+  /** Types every claim parameter, so statements that do not use one still prepare. */
+  private static final String GUARD = " AND $1::text IS NOT NULL AND $2::bigint IS NOT NULL AND $3::bigint IS NOT NULL"
+      + " AND $4::bigint IS NOT NULL AND $5::bigint IS NOT NULL AND $6::float8 IS NOT NULL AND $7::int IS NOT NULL"
+      + " AND $8::int IS NOT NULL";
+
+  private static String dueFilter(ClaimSpec s, boolean lease) {
+    return " d.state = 'pending' AND d.next_attempt_at <= now()"
+        + (lease ? " AND (d.lease_until IS NULL OR d.lease_until <= now() OR d.lease_owner = $1)" : "")
+        + (s.firstAttemptOnly() ? " AND d.attempts = 0" : s.noDeadLetter() ? "" : " AND d.attempts < $7")
+        + (s.onlyRecipient() != null ? " AND d.recipient = $9 AND d.device = $10" : "") + GUARD;
+  }
+
+  private static Tuple claimArgs(ClaimSpec s) {
+    Tuple t = Tuple.of(s.me(), s.leaseMs(), s.ackTimeoutMs(), s.backoffBaseMs(), s.backoffMaxMs(), s.jitter(),
+        s.maxAttempts(), s.batch());
+    if (s.onlyRecipient() != null) {
+      t.addString(s.onlyRecipient()).addString(s.onlyDevice());
+    }
+    return t;
+  }
+
+  /**
+   * Claims due rows of devices whose gateway is this node: FOR UPDATE SKIP LOCKED, a lease, one more
+   * attempt and the next attempt time (ack timeout + exponential backoff with the given jitter).
+   */
+  public Future<List<Claimed>> claim(ClaimSpec s) {
+    String sql = "UPDATE deliveries d SET attempts = d.attempts + 1, lease_owner = $1,"
+        + " lease_until = now() + $2::bigint * interval '1 millisecond', next_attempt_at = " + nextAttempt(s)
+        + " FROM (SELECT d.msg_id, d.recipient, d.device FROM deliveries d JOIN device_sessions s"
+        + "   ON s.recipient = d.recipient AND s.device = d.device AND s.node = $1"
+        + "   WHERE" + dueFilter(s, true) + " ORDER BY d.next_attempt_at LIMIT $8 FOR UPDATE OF d SKIP LOCKED) c,"
+        + " messages m WHERE d.msg_id = c.msg_id AND d.recipient = c.recipient AND d.device = c.device"
+        + " AND m.msg_id = d.msg_id RETURNING d.msg_id, m.client_id, m.sender, d.recipient, d.device, d.attempts";
+    return pool.preparedQuery(sql).execute(claimArgs(s)).map(Store::claimed);
+  }
+
+  /**
+   * The no-lease bug's claim: a plain SELECT of due rows (no lock, no lease check), then, after the
+   * caller pushed, {@link #recordAttemptWithoutLease} writes the attempt number it computed.
+   */
+  public Future<List<Claimed>> selectDueWithoutLease(ClaimSpec s) {
+    String sql = "SELECT d.msg_id, m.client_id, m.sender, d.recipient, d.device, d.attempts + 1"
+        + " FROM deliveries d JOIN device_sessions s"
+        + "   ON s.recipient = d.recipient AND s.device = d.device AND s.node = $1"
+        + " JOIN messages m ON m.msg_id = d.msg_id"
+        + " WHERE" + dueFilter(s, false) + " ORDER BY d.next_attempt_at LIMIT $8";
+    return pool.preparedQuery(sql).execute(claimArgs(s)).map(Store::claimed);
+  }
+
+  /** The no-lease bug's write: sets (not increments) the attempt count and the next attempt time. */
+  public Future<Void> recordAttemptWithoutLease(ClaimSpec s, Claimed c) {
+    String sql = "UPDATE deliveries d SET attempts = $9::int, lease_owner = $1, next_attempt_at = "
+        + nextAttempt(s).replace("d.attempts", "($9 - 1)")
+        + " WHERE d.msg_id = $10 AND d.recipient = $11 AND d.device = $12 AND d.state = 'pending'"
+        + GUARD.replace("$1::text IS NOT NULL AND ", "");
+    Tuple t = Tuple.of(s.me(), s.leaseMs(), s.ackTimeoutMs(), s.backoffBaseMs(), s.backoffMaxMs(), s.jitter(),
+        s.maxAttempts(), s.batch()).addInteger(c.attempt()).addString(c.msg()).addString(c.recipient())
+        .addString(c.device());
+    return pool.preparedQuery(sql).execute(t).mapEmpty();
+  }
+
+  private static List<Claimed> claimed(RowSet<Row> rs) {
+    List<Claimed> out = new ArrayList<>(rs.size());
+    for (Row r : rs) {
+      out.add(new Claimed(r.getString(0), r.getString(1), r.getString(2), r.getString(3), r.getString(4),
+          r.getInteger(5)));
+    }
+    return out;
+  }
+
+  /**
+   * Moves rows whose last allowed attempt timed out to the dead letters (state failed), in one
+   * statement; returns them for the failed receipts. Any node may do this; row locks make it once.
+   */
+  public Future<List<Change>> deadLetter(String me, int maxAttempts, int batch) {
+    String sql = "WITH f AS (UPDATE deliveries d SET state = 'failed', lease_owner = NULL, lease_until = NULL"
+        + " WHERE (d.msg_id, d.recipient, d.device) IN (SELECT msg_id, recipient, device FROM deliveries"
+        + "   WHERE state = 'pending' AND attempts >= $2 AND next_attempt_at <= now()"
+        + "   AND (lease_until IS NULL OR lease_until <= now() OR lease_owner = $1) LIMIT $3 FOR UPDATE SKIP LOCKED)"
+        + " RETURNING d.msg_id, d.recipient, d.device, d.attempts),"
+        + " i AS (INSERT INTO dead_letters (msg_id, recipient, device, attempts, failed_by)"
+        + "  SELECT msg_id, recipient, device, attempts, $1 FROM f ON CONFLICT DO NOTHING)"
+        + " SELECT f.msg_id, m.client_id, m.sender, f.recipient, f.device FROM f JOIN messages m ON m.msg_id = f.msg_id";
+    return pool.preparedQuery(sql).execute(Tuple.of(me, maxAttempts, batch)).map(rs -> {
+      List<Change> out = new ArrayList<>();
+      for (Row r : rs) {
+        out.add(new Change(r.getString(0), r.getString(1), r.getString(2), r.getString(3), r.getString(4), "failed"));
+      }
+      return out;
+    });
+  }
+
+  /** Records that a device's WebSocket now lives on this node (latest connection wins). */
+  public Future<Void> openSession(String user, String device, String node, String conn) {
+    return pool.preparedQuery("INSERT INTO device_sessions (recipient, device, node, conn) VALUES ($1, $2, $3, $4)"
+            + " ON CONFLICT (recipient, device) DO UPDATE SET node = $3, conn = $4, since = now()")
+        .execute(Tuple.of(user, device, node, conn)).mapEmpty();
+  }
+
+  /** Removes the session row if it still belongs to that connection. */
+  public Future<Void> closeSession(String user, String device, String conn) {
+    return pool.preparedQuery("DELETE FROM device_sessions WHERE recipient = $1 AND device = $2 AND conn = $3")
+        .execute(Tuple.of(user, device, conn)).mapEmpty();
+  }
+
+  /** Forgets every session of a node (on start: a fresh process holds no sockets). */
+  public Future<Void> clearSessions(String node) {
+    return pool.preparedQuery("DELETE FROM device_sessions WHERE node = $1").execute(Tuple.of(node)).mapEmpty();
+  }
+
+  /** Per-device states of the messages with that client id (or server id), or null when none. */
+  public Future<JsonObject> status(String id) {
+    return pool.preparedQuery("SELECT m.msg_id, m.client_id, m.sender, d.recipient, d.device, d.state, d.attempts"
+            + " FROM messages m LEFT JOIN deliveries d ON d.msg_id = m.msg_id"
+            + " WHERE m.client_id = $1 OR m.msg_id = $1 ORDER BY m.accepted_at, m.msg_id, d.recipient, d.device")
+        .execute(Tuple.of(id)).map(rs -> {
+          if (rs.size() == 0) {
+            return null;
+          }
+          Map<String, JsonObject> msgs = new LinkedHashMap<>();
+          JsonArray flat = new JsonArray();
+          for (Row r : rs) {
+            JsonObject m = msgs.computeIfAbsent(r.getString(0), k -> new JsonObject().put("msg", k)
+                .put("id", r.getString(1)).put("from", r.getString(2)).put("deliveries", new JsonArray()));
+            if (r.getString(3) != null) {
+              JsonObject d = new JsonObject().put("msg", r.getString(0)).put("recipient", r.getString(3))
+                  .put("device", r.getString(4)).put("state", r.getString(5)).put("attempts", r.getInteger(6));
+              m.getJsonArray("deliveries").add(d);
+              flat.add(d);
+            }
+          }
+          return new JsonObject().put("id", id).put("messages", new JsonArray(new ArrayList<>(msgs.values())))
+              .put("deliveries", flat);
+        });
+  }
+
+  /** Gauges for /metrics: backlog, oldest undelivered age (s), dead-letter depth, uncertain. */
+  public Future<double[]> gauges() {
+    return pool.query("SELECT (SELECT count(*) FROM deliveries WHERE state = 'pending'),"
+            + " (SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0) FROM deliveries WHERE state = 'pending'),"
+            + " (SELECT count(*) FROM dead_letters),"
+            + " (SELECT count(*) FROM deliveries WHERE state = 'pending' AND attempts > 0)")
+        .execute().map(rs -> {
+          Row r = rs.iterator().next();
+          return new double[] {r.getLong(0), r.getNumeric(1).doubleValue(), r.getLong(2), r.getLong(3)};
+        });
+  }
+
+  /** A cheap liveness query. */
+  public Future<Void> ping() {
+    return pool.query("SELECT 1").execute().mapEmpty();
+  }
+}
