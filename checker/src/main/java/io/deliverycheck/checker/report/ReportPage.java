@@ -123,7 +123,7 @@ final class ReportPage {
   private String unknownReason() {
     JsonNode counts = run.results.path("counts");
     if (counts.path("sent_ok").isNumber() && counts.path("sent_ok").asLong() == 0) return "no send completed ok";
-    if ("unjudged".equals(run.results.path("loss").asText()) || (h != null && !h.drained)) {
+    if (!"judged".equals(run.results.path("loss").asText("judged")) || (h != null && !h.drained)) {
       return "the run did not drain, so loss cannot be judged";
     }
     return "see results.json";
