@@ -57,6 +57,8 @@ final class HistoryScan {
   final List<String> warnings = new ArrayList<>();
   long ops;
   long endTime;
+  /** Time of the first send invocation, or -1: where the workload (and the plots' x axis) begins. */
+  long firstSendTime = -1;
   boolean drained;
   /** The value of the first roster op (user -> devices), null when none. */
   JsonNode roster;
@@ -206,6 +208,7 @@ final class HistoryScan {
 
   private void send(Row op) {
     if (op.type().equals("invoke")) {
+      if (firstSendTime < 0) firstSendTime = op.time();
       String id = id(op);
       if (id == null) return;
       int h = hash(id);

@@ -32,11 +32,15 @@ final class MetricsScan {
           new Metric("deliverycheck_delivery_retries_total", "Delivery retries", "per s", true),
           new Metric("deliverycheck_dead_letter_depth", "Dead-letter depth", "rows", false));
 
-  /** A point: time in seconds on the history's clock, node, value. */
+  /** A point: time in seconds on the history's clock, node, value (NaN: a gap in the line). */
   record Point(double t, String node, double v) {}
+
+  /** Scrapes of a node further apart than this (s) break its line: the node was down or paused. */
+  static final double GAP_S = 3.5;
 
   final Map<String, Downsampler<Point>> series = new LinkedHashMap<>();
   final Map<String, double[]> lastCounter = new HashMap<>(); // metric+node -> {time_ms, value}
+  final Map<String, Double> lastSeen = new HashMap<>(); // metric+node -> time (s) of its last point
   long lines;
   String warning;
 
@@ -76,14 +80,18 @@ final class MetricsScan {
     for (Metric m : METRICS) {
       Double v = value(metrics, m.name());
       if (v == null) continue;
+      Double last = lastSeen.put(m.name() + "\u0000" + node, tMs / 1000.0);
+      if (last != null && tMs / 1000.0 - last > GAP_S) {
+        series.get(m.name()).offer(new Point(last + 0.001, node, Double.NaN));
+      }
       if (!m.rate()) {
         series.get(m.name()).offer(new Point(tMs / 1000.0, node, v));
         continue;
       }
-      double[] last = lastCounter.put(m.name() + "\u0000" + node, new double[] {tMs, v});
-      if (last == null || tMs <= last[0]) continue;
-      double delta = v >= last[1] ? v - last[1] : v; // a counter reset (node restart) starts again from 0
-      series.get(m.name()).offer(new Point(tMs / 1000.0, node, delta / ((tMs - last[0]) / 1000.0)));
+      double[] prev = lastCounter.put(m.name() + "\u0000" + node, new double[] {tMs, v});
+      if (prev == null || tMs <= prev[0]) continue;
+      double delta = v >= prev[1] ? v - prev[1] : v; // a counter reset (node restart) starts again from 0
+      series.get(m.name()).offer(new Point(tMs / 1000.0, node, delta / ((tMs - prev[0]) / 1000.0)));
     }
   }
 

@@ -213,6 +213,15 @@ final class ReportPage {
       for (MetricsScan.Point p : metrics.series.get(m.name()).points()) end = Math.max(end, p.t());
     }
     d.put("end", end);
+    // the x axis starts where something happens: the workload's first send, a fault or a scrape
+    double start = end;
+    if (h != null && h.firstSendTime >= 0) start = Math.min(start, h.firstSendTime / 1e9);
+    if (h != null && !h.windows.isEmpty()) start = Math.min(start, h.windows.get(0).start() / 1e9);
+    for (MetricsScan.Metric m : MetricsScan.METRICS) {
+      List<MetricsScan.Point> pts = metrics.series.get(m.name()).points();
+      if (!pts.isEmpty()) start = Math.min(start, pts.get(0).t());
+    }
+    d.put("start", start >= end ? 0 : Math.floor(Math.max(0, start - 1)));
     List<Map<String, Object>> faults = new ArrayList<>();
     List<Map<String, Object>> accept = new ArrayList<>();
     List<Map<String, Object>> delivery = new ArrayList<>();
@@ -234,7 +243,11 @@ final class ReportPage {
     for (MetricsScan.Metric m : MetricsScan.METRICS) {
       List<Map<String, Object>> pts = new ArrayList<>();
       for (MetricsScan.Point p : metrics.series.get(m.name()).points()) {
-        pts.add(Map.of("t", p.t(), "node", p.node(), "v", p.v()));
+        Map<String, Object> pt = new LinkedHashMap<>();
+        pt.put("t", p.t());
+        pt.put("node", p.node());
+        pt.put("v", Double.isNaN(p.v()) ? null : p.v()); // null breaks the line: no scrape then
+        pts.add(pt);
       }
       ms.put(m.name(), Map.of("unit", m.unit(), "points", pts));
     }

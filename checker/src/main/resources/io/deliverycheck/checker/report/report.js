@@ -4,13 +4,13 @@
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("report-data").textContent);
-  var xDomain = [0, Math.max(data.end, 1)];
+  var xDomain = [data.start || 0, Math.max(data.end, (data.start || 0) + 1)];
   var xAxis = { field: "t", type: "quantitative", title: "time since the test began (s)", scale: { domain: xDomain, nice: false } };
 
   function faultLayer() {
     return {
       data: { values: data.faults },
-      mark: { type: "rect", opacity: 0.16 },
+      mark: { type: "rect", opacity: 0.16, clip: true },
       encoding: {
         x: { field: "start", type: "quantitative", scale: { domain: xDomain, nice: false } },
         x2: { field: "end" },
@@ -33,7 +33,7 @@
   function latency(points, domain, range) {
     return layered({
       data: { values: points },
-      mark: { type: "point", filled: true, size: 14, opacity: 0.65 },
+      mark: { type: "point", filled: true, size: 14, opacity: 0.65, clip: true },
       encoding: {
         x: xAxis,
         y: { field: "ms", type: "quantitative", title: "latency (ms)", scale: { type: "log" } },
@@ -47,7 +47,7 @@
   function throughput(rows) {
     return layered({
       data: { values: rows },
-      mark: { type: "line", point: false, strokeWidth: 1.5, interpolate: "step-after" },
+      mark: { type: "line", point: false, strokeWidth: 1.5, interpolate: "step-after", clip: true },
       encoding: {
         x: xAxis,
         y: { field: "rate", type: "quantitative", title: "sends completed / s" },
@@ -60,11 +60,11 @@
 
   function metric(m) {
     var max = 0;
-    m.points.forEach(function (p) { max = Math.max(max, p.v); });
+    m.points.forEach(function (p) { if (p.v !== null) max = Math.max(max, p.v); });
     var y = { field: "v", type: "quantitative", title: m.unit, scale: max > 0 ? { zero: true } : { domain: [0, 1] } };
     return layered({
       data: { values: m.points },
-      mark: { type: "line", point: { size: 10 }, strokeWidth: 1.5 },
+      mark: { type: "line", point: { size: 10 }, strokeWidth: 1.5, clip: true },
       encoding: {
         x: xAxis,
         y: y,
