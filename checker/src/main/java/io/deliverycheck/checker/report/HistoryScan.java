@@ -110,9 +110,23 @@ final class HistoryScan {
     if (warnings.size() < MAX_WARNINGS) warnings.add(w);
   }
 
+  /** The same pass over a Jepsen-style EDN history (docs/reports.md); stops with a warning at a bad op. */
+  static HistoryScan scanEdn(Path history, Set<String> exampleIds) throws IOException {
+    HistoryScan s = new HistoryScan(exampleIds);
+    try (io.deliverycheck.checker.edn.EdnHistoryReader r = io.deliverycheck.checker.edn.EdnHistoryReader.open(history)) {
+      for (io.deliverycheck.checker.history.Op op; (op = r.next()) != null; ) {
+        s.accept(new Row(op.index(), op.time(), op.process(), op.type().wire(), op.f(), op.value(), op.node(), op.error()));
+      }
+    } catch (io.deliverycheck.checker.history.HistoryFormatException e) {
+      s.warn(e.getMessage() + " (the history is shown up to there)");
+    }
+    s.finish();
+    return s;
+  }
+
   private void accept(JsonNode j) {
     JsonNode value = j.path("value");
-    Row op =
+    accept(
         new Row(
             j.path("index").asLong(ops),
             j.path("time").asLong(0),
@@ -121,7 +135,10 @@ final class HistoryScan {
             j.path("f").asText(),
             value.isMissingNode() ? null : value,
             j.hasNonNull("node") ? j.get("node").asText() : null,
-            j.hasNonNull("error") ? j.get("error").asText() : null);
+            j.hasNonNull("error") ? j.get("error").asText() : null));
+  }
+
+  private void accept(Row op) {
     ops++;
     endTime = Math.max(endTime, op.time());
     if (op.f().equals("drained")) drained = true;

@@ -12,7 +12,7 @@ import java.nio.file.attribute.PosixFilePermissions;
  * self-contained page that opens offline (Vega and Vega-Lite are inlined).
  *
  * <p>It is a pure function of the run folder's files: results.json (verdict, counts, examples),
- * test.json, faults.json, history.jsonl[.gz] and metrics.jsonl; any of them may be missing, and
+ * test.json, faults.json, history.jsonl[.gz] (or a Jepsen-style history.edn[.gz]) and metrics.jsonl; any of them may be missing, and
  * the page then says so. The history is streamed once; memory is bounded whatever its length
  * (stories only for at most {@link Examples#MAX_STORIES} example ids, sampled latency points,
  * downsampled metrics).
@@ -32,7 +32,9 @@ public final class Report {
     if (!Files.isDirectory(runDir)) throw new IOException(runDir + ": not a run folder (no such directory)");
     RunFolder run = new RunFolder(runDir);
     Examples examples = new Examples(run.results);
-    HistoryScan h = run.history == null ? null : HistoryScan.scan(run.history, examples.storyIds);
+    HistoryScan h = run.history == null ? null
+        : run.historyIsEdn() ? HistoryScan.scanEdn(run.history, examples.storyIds)
+        : HistoryScan.scan(run.history, examples.storyIds);
     MetricsScan m = MetricsScan.scan(run.metrics);
     String html = new ReportPage(run, examples, h, m).render();
     Path target = runDir.resolve(FILE_NAME);

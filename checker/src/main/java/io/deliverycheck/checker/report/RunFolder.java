@@ -30,9 +30,10 @@ final class RunFolder {
     this.results = readJson(dir.resolve("results.json"));
     this.test = readJson(dir.resolve("test.json"));
     this.faults = readJson(dir.resolve("faults.json"));
-    this.history = firstExisting(dir.resolve("history.jsonl"), dir.resolve("history.jsonl.gz"));
+    this.history = firstExisting(dir.resolve("history.jsonl"), dir.resolve("history.jsonl.gz"),
+        dir.resolve("history.edn"), dir.resolve("history.edn.gz"));
     this.metrics = firstExisting(dir.resolve("metrics.jsonl"), dir.resolve("metrics.jsonl.gz"));
-    if (history == null) warnings.add("no history.jsonl in " + dir + ": no stories, timeline or latency plots");
+    if (history == null) warnings.add("no history.jsonl (or history.edn) in " + dir + ": no stories, timeline or latency plots");
   }
 
   private JsonNode readJson(Path file) {
@@ -51,6 +52,11 @@ final class RunFolder {
   private static Path firstExisting(Path... files) {
     for (Path f : files) if (Files.isRegularFile(f)) return f;
     return null;
+  }
+
+  /** Whether the history is Jepsen-style EDN rather than JSON Lines. */
+  boolean historyIsEdn() {
+    return history != null && io.deliverycheck.checker.edn.EdnHistoryReader.isEdn(history);
   }
 
   /** The guarantee judged, from results.json, else test.json; null when neither says. */

@@ -50,6 +50,13 @@ class EdnRoundTripTest {
     }
     assertEquals(Validity.INVALID, check(imported, Guarantee.EXACTLY_ONCE).valid(), "the fixture loses m7");
 
+    // a run folder holding the EDN history instead gets the same stories in its report
+    Path ednRun = Files.createDirectories(tmp.resolve("edn-run"));
+    Files.copy(edn, ednRun.resolve("history.edn"));
+    Files.copy(run.resolve("results.json"), ednRun.resolve("results.json"));
+    String html = Files.readString(io.deliverycheck.checker.report.Report.write(ednRun));
+    assertTrue(html.contains("id=\"story-m7\"") && html.contains("u3/phone \u00d70 (never)"), "EDN report tells m7's story");
+
     String text = Files.readString(edn);
     assertTrue(text.startsWith("{:index 0, :time "), text.substring(0, 80));
     assertTrue(text.contains(":type :invoke, :process 0, :f :send, :value {:id \"m0\", :key \"k0\""));
