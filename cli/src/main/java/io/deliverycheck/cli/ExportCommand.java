@@ -34,8 +34,11 @@ import picocli.CommandLine.Spec;
       "Exit codes: 0 written, 3 unreadable history or unwritable output.",
       "",
       "Examples:",
-      "  deliverycheck export --format edn results/default/latest/history.jsonl --out history.edn",
-      "  deliverycheck export --format edn history.jsonl.gz | head"
+      "  deliverycheck export --format edn \\",
+      "      results/default/latest/history.jsonl --out history.edn",
+      "  deliverycheck export history.jsonl.gz | head      (EDN on stdout)",
+      "",
+      "The mapping (processes, keywords, values): docs/reports.md, \"EDN\"."
     })
 public final class ExportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -43,7 +46,7 @@ public final class ExportCommand implements Callable<Integer> {
   @Parameters(paramLabel = "HISTORY", description = "The history to export (history.jsonl, or .jsonl.gz).")
   Path history;
 
-  @Option(names = "--format", defaultValue = "edn", description = "Output format; only edn for now (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--format", paramLabel = "FMT", defaultValue = "edn", description = "Output format; only edn for now (default: ${DEFAULT-VALUE}).")
   String format;
 
   @Option(names = "--out", paramLabel = "FILE", description = "Write here (atomically) instead of standard output.")

@@ -18,17 +18,19 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Serve the results folder for browsing: every run newest first (results/index.html,",
-      "regenerated on each visit) and each run's report. Binds 127.0.0.1 only; Ctrl-C stops it."
+      "Serve the results folder for browsing: every run, newest first",
+      "(index.html, regenerated on each visit), and each run's report.",
+      "Binds 127.0.0.1 only. Ctrl-C stops it."
     },
     footer = {
       "",
       "Examples:",
-      "  deliverycheck serve                        http://127.0.0.1:8088/ over ./results",
-      "  deliverycheck serve --port 0 --results /var/lib/deliverycheck/results   (any free port)"
+      "  deliverycheck serve                  http://127.0.0.1:8088/",
+      "  deliverycheck serve --port 0 --results /srv/dc/results",
+      "                                       any free port, another folder"
     })
 public final class ServeCommand implements Callable<Integer> {
-  @Option(names = "--port", defaultValue = "8088", description = "TCP port on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--port", paramLabel = "N", defaultValue = "8088", description = "TCP port on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int port;
 
   @Option(names = "--results", paramLabel = "DIR", description = "Results folder (default: results/ of the repository, else ./results).")
