@@ -35,6 +35,9 @@ import picocli.CommandLine.Spec;
       CheckCommand.class,
       NodeCommand.class,
       SpecCommand.class,
+      ExportCommand.class,
+      ServeCommand.class,
+      SuiteCommand.class,
       Main.Bench.class,
       HelpCommand.class
     })
