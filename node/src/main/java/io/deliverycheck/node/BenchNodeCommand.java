@@ -38,7 +38,7 @@ public final class BenchNodeCommand implements Callable<Integer> {
   int window;
   @Option(names = "--devices", defaultValue = "200", description = "Recipient devices, one per user (default ${DEFAULT-VALUE}).")
   int devices;
-  @Option(names = "--pool-size", defaultValue = "8", description = "PostgreSQL connections per node (default ${DEFAULT-VALUE}).")
+  @Option(names = "--pool-size", defaultValue = "10", description = "PostgreSQL connections per node (default ${DEFAULT-VALUE}).")
   int poolSize;
   @Option(names = "--rabbitmq", defaultValue = "/usr/lib/rabbitmq/bin/rabbitmq-server",
       description = "rabbitmq-server to start privately for the side-by-side run (default ${DEFAULT-VALUE}).")
@@ -89,7 +89,7 @@ public final class BenchNodeCommand implements Callable<Integer> {
     try {
       Pool p = db.pool(vx, 1);
       Node.await(Database.migrate(p).compose(x -> p.query(
-          "TRUNCATE deliveries, dead_letters, messages, devices, device_sessions").execute()), 60);
+          "TRUNCATE deliveries, dead_letters, messages, devices").execute()), 60);
       Node.await(p.close(), 10);
     } finally {
       Node.await(vx.close(), 10);
@@ -166,6 +166,9 @@ public final class BenchNodeCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "bench node: %d node(s) %s: %.0f accepted/s, %.0f delivered/s at saturation;"
             + " at %d/s p50 %.2f ms p99 %.2f ms max %.1f ms (%d latency samples, %d errors)%n", size, g.wire(),
             acc, del, rate, r.p50Ms(), r.p99Ms(), r.maxMs(), h.getTotalCount(), load.errors.get());
+        for (Node x : nodes) {
+          System.out.println("bench node: " + x.id() + " group commit (batches/requests): " + x.groupCommitStats());
+        }
         return r;
       }
     } finally {

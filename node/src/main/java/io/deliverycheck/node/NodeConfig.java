@@ -41,7 +41,7 @@ public final class NodeConfig {
   /** Max rows per claim. */
   public int claimBatch = 200;
   /** PostgreSQL connections in the pool. */
-  public int poolSize = 8;
+  public int poolSize = 10;
   /** Seed of this node's backoff jitter; printed in the log. */
   public long seed = System.nanoTime();
   /** Log through the root logger (process mode: JGroups and Vert.x logs land in the same file). */
