@@ -138,7 +138,7 @@ public final class Node implements AutoCloseable {
           ctx = context;
           pool = db.pool(vertx, cfg.poolSize);
           store = new Store(pool, cfg.id, cfg.leaseMs);
-          int inFlight = Math.max(1, (cfg.poolSize - 2) / 2);
+          int inFlight = Math.max(1, Math.min(cfg.groupCommitInFlight, (cfg.poolSize - 2) / 2));
           acceptGroup = new GroupCommit<>(256, inFlight, store::acceptBatch, q -> store.accept(q, null));
           ackGroup = new GroupCommit<>(256, inFlight, store::markDeliveredBatch,
               q -> store.markDelivered(q.msg(), q.recipient(), q.device()));

@@ -40,6 +40,8 @@ public final class NodeConfig {
   public long pollMs = 100;
   /** Max rows per claim. */
   public int claimBatch = 200;
+  /** Group-commit batches in flight per kind (accepts, acks); fewer means bigger batches. */
+  public int groupCommitInFlight = 2;
   /** PostgreSQL connections in the pool. */
   public int poolSize = 10;
   /** Seed of this node's backoff jitter; printed in the log. */
