@@ -61,12 +61,13 @@ public final class BenchNodeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     System.setProperty("jgroups.use.jdk_logger", "true");
     Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+    Logger.getLogger("org.jgroups").setLevel(java.util.logging.Level.OFF); // shutdown noise between scenarios
     Path work = Files.createTempDirectory("dc-bench-node");
     Logger log = Logger.getLogger("io.deliverycheck.bench");
     List<Result> results = new ArrayList<>();
     try (Database db = Database.startEmbedded(work.resolve("pg-owner"), 0, log)) {
       System.out.println("bench node: PostgreSQL " + db.url() + " (fsync=on, synchronous_commit=on), "
-          + Runtime.getRuntime().availableProcessors() + " cores, work dir " + work);
+          + Runtime.getRuntime().availableProcessors() + " cores, " + uptime() + ", work dir " + work);
       for (int n : sizes) {
         for (String g : guarantees) {
           results.add(scenario(db, work, n, Guarantee.parse(g)));
@@ -81,6 +82,7 @@ public final class BenchNodeCommand implements Callable<Integer> {
       }
     }
     print(results);
+    deleteTree(work);
     return 0;
   }
 
@@ -187,8 +189,26 @@ public final class BenchNodeCommand implements Callable<Integer> {
     Thread.sleep(200);
   }
 
+  /** The load average, so a result can be judged against what else ran on the machine. */
+  private static String uptime() {
+    try {
+      return "load average " + Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (java.io.IOException e) {
+      return "load average unknown";
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException e) {
+      System.out.println("bench node: could not delete " + dir + ": " + e.getMessage());
+    }
+  }
+
   private static void print(List<Result> rs) {
     System.out.println();
+    System.out.println("(" + uptime() + ")");
     System.out.println("| system | nodes | guarantee | accepted/s (saturation) | delivered/s (saturation) | p50 ms | p99 ms | max ms | errors |");
     System.out.println("|---|---|---|---|---|---|---|---|---|");
     for (Result r : rs) {
