@@ -134,6 +134,7 @@ public final class NodeCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       node.close();
+      NodeLogManager.finish();
       stopped.countDown();
     }, "node-shutdown"));
     try {
