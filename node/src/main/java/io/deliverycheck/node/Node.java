@@ -53,6 +53,9 @@ public final class Node implements AutoCloseable {
   private Gateway gateway;
   private ReceiptHub receipts;
   private volatile boolean closed;
+  private boolean[] workerBusy;
+  private int idleTicks;
+  private int skipTicks;
   /** A worker step or a group-commit batch that takes longer is given up (outcome unknown). */
   static final long STEP_TIMEOUT_S = 10;
 
@@ -170,9 +173,8 @@ public final class Node implements AutoCloseable {
             .webSocketHandler(api::webSocket);
         http.listen().recover(e -> Future.failedFuture(new java.io.IOException(
             "HTTP " + cfg.bindHost + ":" + cfg.httpPort + ": " + e.getMessage(), e))).onComplete(listening);
-        for (int i = 0; i < Math.max(1, cfg.workers); i++) {
-          scheduleWorker(i);
-        }
+        workerBusy = new boolean[Math.max(1, cfg.workers)];
+        tick();
       });
       await(listening.future(), 30);
       log.info("READY " + cfg.id + " " + url());
@@ -423,33 +425,64 @@ public final class Node implements AutoCloseable {
 
   // ---------------------------------------------------------------- workers
 
-  private void scheduleWorker(int i) {
+  /**
+   * The workers' clock: at every multiple of the poll period all idle worker loops of this node run
+   * at once (and, clocks agreeing, those of the other nodes too), which is the contention that
+   * FOR UPDATE SKIP LOCKED and leases resolve. After ticks that found nothing, up to 4 ticks are
+   * skipped, so an idle cluster does not poll its database 10 times a second per loop.
+   */
+  private void tick() {
     if (closed) {
       return;
     }
-    long delay = cfg.pollMs - (System.currentTimeMillis() % cfg.pollMs);
-    vertx.setTimer(Math.max(1, delay), t -> {
-      if (closed) {
+    vertx.setTimer(Math.max(1, cfg.pollMs - (System.currentTimeMillis() % cfg.pollMs)), t -> {
+      tick();
+      if (skipTicks > 0) {
+        skipTicks--;
         return;
       }
-      Future<?> f = Future.succeededFuture();
-      boolean retries = cfg.guarantee != Guarantee.AT_MOST_ONCE;
-      if (i == 0 && retries && !cfg.bug(Bug.NO_DEAD_LETTER)) {
-        f = store.deadLetter(cfg.id, cfg.maxAttempts, cfg.claimBatch).map(list -> {
-          long now = System.currentTimeMillis();
-          for (Store.Change c : list) {
-            log.info("dead letter " + c.msg() + " (" + c.clientId() + ") for " + c.recipient() + "/" + c.device());
-            publishReceipt(c.msg(), c.clientId(), c.sender(), c.recipient(), c.device(), "failed", now);
+      int[] pending = {0};
+      int[] found = {0};
+      for (int i = 0; i < workerBusy.length; i++) {
+        if (workerBusy[i]) {
+          continue;
+        }
+        workerBusy[i] = true;
+        pending[0]++;
+        int loop = i;
+        workerStep(loop).onComplete(ar -> {
+          workerBusy[loop] = false;
+          if (ar.failed()) {
+            log.fine("worker " + loop + ": " + ar.cause());
           }
-          return null;
+          found[0] += ar.succeeded() ? ar.result() : 1;
+          if (--pending[0] == 0) {
+            idleTicks = found[0] == 0 ? idleTicks + 1 : 0;
+            skipTicks = Math.min(idleTicks, 4);
+          }
         });
       }
-      f.compose(x -> claimAndPush(null, null))
-          .timeout(STEP_TIMEOUT_S, TimeUnit.SECONDS)
-          .onFailure(e -> log.fine("worker " + i + ": " + e))
-          .onComplete(x -> scheduleWorker(i));
     });
   }
+
+  /** One step of worker loop i: dead letters (loop 0), then claim and push; rows handled. */
+  private Future<Integer> workerStep(int i) {
+    Future<Integer> f = Future.succeededFuture(0);
+    boolean retries = cfg.guarantee != Guarantee.AT_MOST_ONCE;
+    if (i == 0 && retries && !cfg.bug(Bug.NO_DEAD_LETTER)) {
+      f = store.deadLetter(cfg.id, cfg.maxAttempts, cfg.claimBatch).map(list -> {
+        long now = System.currentTimeMillis();
+        for (Store.Change c : list) {
+          log.info("dead letter " + c.msg() + " (" + c.clientId() + ") for " + c.recipient() + "/" + c.device());
+          publishReceipt(c.msg(), c.clientId(), c.sender(), c.recipient(), c.device(), "failed", now);
+        }
+        return list.size();
+      });
+    }
+    return f.compose(n -> claimAndPush(null, null).map(m -> n + m)).timeout(STEP_TIMEOUT_S, TimeUnit.SECONDS);
+  }
+
+
 
   private Store.ClaimSpec spec(String[][] local) {
     return new Store.ClaimSpec(cfg.id, cfg.claimBatch, cfg.leaseMs, cfg.bug(Bug.NO_BACKOFF) ? 0 : cfg.ackTimeoutMs,
@@ -457,11 +490,11 @@ public final class Node implements AutoCloseable {
         cfg.bug(Bug.NO_BACKOFF), cfg.bug(Bug.NO_DEAD_LETTER), local[0], local[1]);
   }
 
-  /** Claims due rows of devices connected here (all, or one device) and pushes them. */
-  Future<Void> claimAndPush(String user, String device) {
+  /** Claims due rows of devices connected here (all, or one device) and pushes them; how many. */
+  Future<Integer> claimAndPush(String user, String device) {
     String[][] local = gateway.connected(user, device);
     if (closed || local[0].length == 0) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(0);
     }
     Store.ClaimSpec s = spec(local);
     if (cfg.bug(Bug.NO_LEASE)) {
@@ -471,14 +504,14 @@ public final class Node implements AutoCloseable {
           pushClaimed(c);
           writes.add(store.recordAttemptWithoutLease(s, c));
         }
-        return Future.all(writes).mapEmpty();
+        return Future.all(writes).map(list.size());
       });
     }
     return store.claim(s).map(list -> {
       for (Store.Claimed c : list) {
         pushClaimed(c);
       }
-      return null;
+      return list.size();
     });
   }
 
