@@ -145,7 +145,7 @@ public final class Node implements AutoCloseable {
           acceptGroup = new GroupCommit<>(256, inFlight, store::acceptBatch, q -> store.accept(q, null));
           ackGroup = new GroupCommit<>(256, inFlight, store::markDeliveredBatch,
               q -> store.markDelivered(q.msg(), q.recipient(), q.device()));
-          Database.migrate(pool).onComplete(p);
+          p.complete();
         }
       }).onComplete(ar -> {
         if (ar.succeeded()) {
@@ -155,6 +155,7 @@ public final class Node implements AutoCloseable {
         }
       });
       await(ready.future(), 60);
+      migrateWithRetry();
       int clusterPort = cfg.clusterPort != 0 ? cfg.clusterPort : Database.freePort();
       cluster = new Cluster(cfg, dir, ctx, log, this::onClusterMessage);
       try {
@@ -182,6 +183,27 @@ public final class Node implements AutoCloseable {
       log.log(Level.SEVERE, "start failed", e);
       kill();
       throw e;
+    }
+  }
+
+  /**
+   * Creates the schema, retrying for up to a minute while the database is unreachable (a node
+   * restarted during a database restart or partition waits for it instead of dying). Runs on the
+   * starting thread, never on an event loop.
+   */
+  private void migrateWithRetry() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        await(Database.migrate(pool), 30);
+        return;
+      } catch (Exception e) {
+        if (System.nanoTime() > deadline) {
+          throw new java.io.IOException("database " + db.url() + " unreachable for 60 s: " + e.getMessage(), e);
+        }
+        log.warning("database not ready (" + e.getMessage() + "), retrying in 1 s");
+        Thread.sleep(1000);
+      }
     }
   }
 
