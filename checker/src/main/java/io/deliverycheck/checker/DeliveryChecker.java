@@ -79,9 +79,9 @@ public final class DeliveryChecker {
     try {
       int proc = judge.processes.intern(op.process());
       int f = fs.intern(op.f());
-      boolean completes = pairing.apply(proc, op.type(), f, mustPair(f), op.index() + 1);
+      pairing.apply(proc, op.type(), f, mustPair(f), op.index() + 1);
       nextIndex++;
-      applyTree(proc, f, op.type(), completes, op.value(), op.time(), op.index());
+      applyTree(proc, f, op.type(), op.value(), op.time(), op.index());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("index " + op.index() + ": " + e.getMessage(), e);
     }
@@ -223,14 +223,12 @@ public final class DeliveryChecker {
       s.require((seen & F_VALUE) != 0, "value");
       s.checkIndex(index);
       try {
-        boolean completes = pairing.apply(proc, type, f, mustPair(f), s.line());
+        pairing.apply(proc, type, f, mustPair(f), s.line());
         nextIndex++;
         if (tokensValue) {
-          applyTokens(proc, f, type, completes, time, index);
-        } else if (tree != null) {
-          applyTree(proc, f, type, completes, tree, time, index);
+          applyTokens(proc, f, type, time, index);
         } else {
-          applyTree(proc, f, type, completes, null, time, index);
+          applyTree(proc, f, type, tree, time, index); // tree is null when the value was skipped
         }
       } catch (IllegalArgumentException e) {
         throw s.error(e.getMessage());
@@ -384,7 +382,7 @@ public final class DeliveryChecker {
     }
   }
 
-  private void applyTokens(int proc, int f, OpType type, boolean completes, long time, long index) {
+  private void applyTokens(int proc, int f, OpType type, long time, long index) {
     if (f == SEND) {
       if (type == OpType.INVOKE) {
         judge.sendInvoke(proc, vId, to, vTo, time);
@@ -402,7 +400,7 @@ public final class DeliveryChecker {
 
   // ---- ops with their value as a tree ------------------------------------------------------
 
-  private void applyTree(int proc, int f, OpType type, boolean completes, ObjectNode v, long time, long index) {
+  private void applyTree(int proc, int f, OpType type, ObjectNode v, long time, long index) {
     switch (f) {
       case SEND:
         if (type == OpType.INVOKE) {

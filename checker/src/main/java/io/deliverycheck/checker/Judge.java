@@ -34,6 +34,7 @@ final class Judge {
   private static final byte FAIL = 4;
   private static final byte INFO = 8;
   private static final byte EARLY = 16;
+  private static final byte EARLY_RECEIPT = 32;
   // receipt subject state: bits 0-1 highest rank, bit 2 a delivered receipt was seen, bit 3 received
   private static final int RANK = 3;
   private static final int DELIVERED_SEEN = 4;
@@ -106,24 +107,12 @@ final class Judge {
     if (rosterSeen) {
       throw new IllegalArgumentException("a second roster (the roster is recorded once)");
     }
-    if (recipCount > 0 || msgs.size() > 0 && anySent()) {
-      throw new IllegalArgumentException("roster after a send (the roster is recorded before any send)");
-    }
     rosterSeen = true;
     for (int i = 0; i < userIds.length; i++) {
       ensureUser(userIds[i]);
       int[] d = dedupe(deviceIds[i], deviceIds[i].length);
       roster[userIds[i]] = d;
     }
-  }
-
-  private boolean anySent() {
-    for (int m = 0; m < msgCap && m < msgs.size(); m++) {
-      if ((mflags[m] & SENT) != 0) {
-        return true;
-      }
-    }
-    return false;
   }
 
   void drained() {
@@ -171,6 +160,29 @@ final class Judge {
     if ((mflags[m] & EARLY) != 0) {
       for (long[] r : early.remove(m)) {
         addressedReceive(m, (int) r[0], (int) r[1], r[2]);
+      }
+    }
+    if ((mflags[m] & EARLY_RECEIPT) != 0) {
+      // receipts seen before the first send: their subjects now live in the per-triple arrays
+      for (var it = sideState.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<Triple, Integer> e = it.next();
+        Triple s = e.getKey();
+        if (s.msg() != m) {
+          continue;
+        }
+        if (s.device() >= 0) {
+          int t = triple(m, s.user(), s.device());
+          if (t >= 0) {
+            tripleState[t] = (byte) e.getValue().intValue();
+            it.remove();
+          }
+        } else {
+          int slot = recipSlot(m, s.user());
+          if (slot >= 0) {
+            recipState[slot] = (byte) ((recipState[slot] & RECEIVED) | e.getValue());
+            it.remove();
+          }
+        }
       }
     }
   }
@@ -269,6 +281,7 @@ final class Judge {
       received = (st & RECEIVED) != 0;
     } else {
       side = new Triple(m, u, d);
+      mflags[m] |= EARLY_RECEIPT;
       st = sideState.getOrDefault(side, 0);
       received = receivedUnaddressed(m, u, d);
     }

@@ -8,8 +8,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import java.util.zip.GZIPOutputStream;
@@ -421,14 +419,5 @@ public final class SyntheticHistory {
     }
     sb.append("}\n");
     out.append(sb);
-  }
-
-  /** Messages generated so far (for tests). */
-  long messages() {
-    return msgs;
-  }
-
-  static List<String> devices() {
-    return new ArrayList<>(List.of(DEVICES));
   }
 }

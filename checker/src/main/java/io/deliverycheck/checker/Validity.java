@@ -21,6 +21,10 @@ public enum Validity {
 
   /** The exit code of {@code deliverycheck check}: 0 valid, 1 invalid, 2 unknown. */
   public int exitCode() {
-    return ordinal();
+    switch (this) {
+      case VALID: return 0;
+      case INVALID: return 1;
+      default: return 2;
+    }
   }
 }

@@ -213,6 +213,16 @@ class DeliveryCheckerTest {
   }
 
   @Test
+  void receiptsBeforeTheFirstSendKeepTheirSubjectsState() throws Exception {
+    H h = base().receipt("m1", "u3", "phone", "delivered")  // false-delivered: nothing received
+        .receive("m1", "u3", "phone")
+        .sendOk("c1", "m1", "u3")
+        .receipt("m1", "u3", "phone", "accepted")            // regressed below delivered
+        .drained();
+    assertCounts(h.check(EXACTLY_ONCE), "false_delivered", 1, "regressed", 1, "unexpected", 0, "delivered", 1);
+  }
+
+  @Test
   void receiptsWithoutADeviceSpeakForTheRecipient() throws Exception {
     H h = base().sendOk("c1", "m1", "u2").receipt("m1", "u2", null, "accepted")
         .receive("m1", "u2", "phone").receipt("m1", "u2", null, "delivered")

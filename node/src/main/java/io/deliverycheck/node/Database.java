@@ -34,20 +34,20 @@ public final class Database implements AutoCloseable {
   }
 
   /** Starts (or restarts on existing data) a durable embedded PostgreSQL under dataDir. Blocking. */
-  public static Database startEmbedded(Path dataDir, Logger log) throws IOException {
+  public static Database startEmbedded(Path dataDir, int port, Logger log) throws IOException {
     Path pgdata = dataDir.resolve("pg");
     Files.createDirectories(dataDir);
     EmbeddedPostgres pg = EmbeddedPostgres.builder()
         .setDataDirectory(pgdata)
         .setCleanDataDirectory(false)
         .setRegisterShutdownHook(false)
-        .setPort(freePort())
+        .setPort(port != 0 ? port : freePort())
         .setServerConfig("fsync", "on")
         .setServerConfig("synchronous_commit", "on")
         .setServerConfig("full_page_writes", "on")
         .setServerConfig("max_connections", "100")
         .start();
-    String url = "postgresql://postgres@localhost:" + pg.getPort() + "/postgres";
+    String url = "postgresql://postgres@127.0.0.1:" + pg.getPort() + "/postgres";
     log.info("embedded PostgreSQL up at " + url + " (data " + pgdata + ", fsync=on, synchronous_commit=on)");
     return new Database(pg, url);
   }
@@ -69,7 +69,8 @@ public final class Database implements AutoCloseable {
   /** Creates the schema if missing; safe when several nodes start at once (advisory lock). */
   public static Future<Void> migrate(Pool pool) {
     return pool.withTransaction(c -> {
-      Future<?> f = c.query("SELECT pg_advisory_xact_lock(424242)").execute();
+      Future<?> f = c.query("SET LOCAL client_min_messages = warning").execute()
+          .compose(x -> c.query("SELECT pg_advisory_xact_lock(424242)").execute());
       for (String ddl : Schema.DDL) {
         f = f.compose(x -> c.query(ddl).execute());
       }

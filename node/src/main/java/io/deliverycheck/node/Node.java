@@ -24,7 +24,6 @@ import java.util.logging.FileHandler;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 
 /**
  * One node of the reference cluster: store (PostgreSQL), membership and forwarding (JGroups), the
@@ -47,6 +46,8 @@ public final class Node implements AutoCloseable {
   private Context ctx;
   private Pool pool;
   private Store store;
+  private GroupCommit<Store.AcceptReq, Store.Accepted> acceptGroup;
+  private GroupCommit<Store.AckReq, Store.Outcome> ackGroup;
   private Cluster cluster;
   private HttpServer http;
   private Gateway gateway;
@@ -104,7 +105,7 @@ public final class Node implements AutoCloseable {
     try {
       Files.createDirectories(cfg.logDir);
       logHandler = new FileHandler(cfg.logDir.resolve(cfg.id + ".log").toString(), true);
-      logHandler.setFormatter(new SimpleFormatter());
+      logHandler.setFormatter(new LineFormatter());
       if (cfg.logToRoot) {
         Logger root = Logger.getLogger("");
         for (Handler h : root.getHandlers()) {
@@ -118,7 +119,7 @@ public final class Node implements AutoCloseable {
       log.info("starting node " + cfg.id + ": guarantee " + cfg.guarantee.wire() + ", bugs " + cfg.bugs
           + ", jitter seed " + cfg.seed + ", max attempts " + cfg.maxAttempts + ", ack timeout " + cfg.ackTimeoutMs
           + " ms, lease " + cfg.leaseMs + " ms, backoff " + cfg.backoffBaseMs + ".." + cfg.backoffMaxMs + " ms");
-      db = cfg.pgUrl != null ? Database.external(cfg.pgUrl) : Database.startEmbedded(cfg.dataDirOrDefault(), log);
+      db = cfg.pgUrl != null ? Database.external(cfg.pgUrl) : Database.startEmbedded(cfg.dataDirOrDefault(), cfg.embeddedPgPort, log);
       vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(4));
       gateway = new Gateway(metrics);
       receipts = new ReceiptHub(metrics);
@@ -128,7 +129,11 @@ public final class Node implements AutoCloseable {
         public void start(Promise<Void> p) {
           ctx = context;
           pool = db.pool(vertx, cfg.poolSize);
-          store = new Store(pool);
+          store = new Store(pool, cfg.id, cfg.leaseMs);
+          int inFlight = Math.max(1, cfg.poolSize / 2);
+          acceptGroup = new GroupCommit<>(256, inFlight, store::acceptBatch, q -> store.accept(q, null));
+          ackGroup = new GroupCommit<>(256, inFlight, store::markDeliveredBatch,
+              q -> store.markDelivered(q.msg(), q.recipient(), q.device()));
           Database.migrate(pool).compose(x -> store.clearSessions(cfg.id)).onComplete(p);
         }
       }).onComplete(ar -> {
@@ -203,7 +208,8 @@ public final class Node implements AutoCloseable {
     List<String> users = new ArrayList<>();
     List<String> devs = new ArrayList<>();
     List<String> nodes = new ArrayList<>();
-    for (String r : new LinkedHashSet<>(to)) {
+    List<String> recipients = new ArrayList<>(new LinkedHashSet<>(to));
+    for (String r : recipients) {
       for (Map.Entry<String, String> e : dir.devicesOf(r).entrySet()) {
         users.add(r);
         devs.add(e.getKey());
@@ -216,8 +222,9 @@ public final class Node implements AutoCloseable {
       answered[0] = true;
       respond.accept(a);
     } : null;
-    store.accept(newMsgId(), clientId, from, useKey, to, cfg.id, users.toArray(new String[0]),
-            devs.toArray(new String[0]), nodes.toArray(new String[0]), retryDelayMs(1), cfg.leaseMs, beforeCommit)
+    Store.AcceptReq q = new Store.AcceptReq(newMsgId(), clientId, from, useKey, recipients,
+        users.toArray(new String[0]), devs.toArray(new String[0]), nodes.toArray(new String[0]), retryDelayMs(1));
+    (early ? store.accept(q, beforeCommit) : acceptGroup.submit(q))
         .onComplete(ar -> {
           if (ar.failed()) {
             if (!answered[0]) {
@@ -296,6 +303,7 @@ public final class Node implements AutoCloseable {
 
   void deviceConnected(ServerWebSocket ws, String user, String device) {
     Gateway.Device d = new Gateway.Device(user, device, cfg.id + "-c" + (++connSeq), ws);
+    log.info("device " + user + "/" + device + " connected from " + ws.remoteAddress() + " (" + d.conn + ")");
     boolean first = gateway.get(user, device) == null;
     gateway.attach(d);
     String key = Directory.deviceKey(user, device);
@@ -340,7 +348,7 @@ public final class Node implements AutoCloseable {
       return;
     }
     if (type.equals("ack")) {
-      store.markDelivered(msg, d.user, d.device).onComplete(ar -> {
+      ackGroup.submit(new Store.AckReq(msg, d.user, d.device)).onComplete(ar -> {
         if (ar.failed()) {
           d.ws.writeTextMessage(error("ack", msg, id, "not stored: " + ar.cause().getMessage()));
           return;

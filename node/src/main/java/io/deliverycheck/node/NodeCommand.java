@@ -42,6 +42,9 @@ public final class NodeCommand implements Callable<Integer> {
   String pgUrl;
   @Option(names = "--data-dir", description = "Embedded PostgreSQL data (default ./data/<id>).")
   Path dataDir;
+  @Option(names = "--embedded-pg-port", defaultValue = "0", description = "Port of the embedded PostgreSQL, 0 = any; "
+      + "other nodes can then use it through --pg-url (default ${DEFAULT-VALUE}).")
+  int embeddedPgPort;
   @Option(names = "--log-dir", defaultValue = "logs", description = "Log file <log-dir>/<id>.log (default ${DEFAULT-VALUE}).")
   Path logDir;
   @Option(names = "--guarantee", defaultValue = "exactly-once", description = "at-most-once, at-least-once or exactly-once (default ${DEFAULT-VALUE}).")
@@ -49,11 +52,16 @@ public final class NodeCommand implements Callable<Integer> {
   @Option(names = "--bug", description = "Known bug to switch on (repeatable): ack-before-commit, no-idempotency-key, "
       + "gateway-write-is-delivered, no-lease, no-dead-letter, no-backoff.")
   List<String> bugs = new ArrayList<>();
-  @Option(names = "--max-attempts", defaultValue = "8") int maxAttempts;
-  @Option(names = "--ack-timeout-ms", defaultValue = "1000") long ackTimeoutMs;
-  @Option(names = "--lease-ms", defaultValue = "3000") long leaseMs;
-  @Option(names = "--backoff-base-ms", defaultValue = "100") long backoffBaseMs;
-  @Option(names = "--backoff-max-ms", defaultValue = "5000") long backoffMaxMs;
+  @Option(names = "--max-attempts", defaultValue = "8", description = "Pushes before a row is dead-lettered (default ${DEFAULT-VALUE}).")
+  int maxAttempts;
+  @Option(names = "--ack-timeout-ms", defaultValue = "1000", description = "Wait for a device ack before retrying (default ${DEFAULT-VALUE}).")
+  long ackTimeoutMs;
+  @Option(names = "--lease-ms", defaultValue = "3000", description = "Lease of a claimed row (default ${DEFAULT-VALUE}).")
+  long leaseMs;
+  @Option(names = "--backoff-base-ms", defaultValue = "100", description = "First retry backoff, doubled per attempt (default ${DEFAULT-VALUE}).")
+  long backoffBaseMs;
+  @Option(names = "--backoff-max-ms", defaultValue = "5000", description = "Backoff cap (default ${DEFAULT-VALUE}).")
+  long backoffMaxMs;
   @Option(names = "--token", description = "Shared token required on every request (or env DELIVERYCHECK_TOKEN).")
   String token;
   @Option(names = "--workers", defaultValue = "2", description = "Worker loops claiming due rows (default ${DEFAULT-VALUE}).")
@@ -77,6 +85,7 @@ public final class NodeCommand implements Callable<Integer> {
     c.peers = peers;
     c.pgUrl = pgUrl;
     c.dataDir = dataDir;
+    c.embeddedPgPort = embeddedPgPort;
     c.logDir = logDir;
     try {
       c.guarantee = Guarantee.parse(guarantee);

@@ -22,6 +22,8 @@ public final class NodeConfig {
   /** postgresql://user[:pw]@host:port/db; null: embedded PostgreSQL under {@link #dataDir}. */
   public String pgUrl;
   public Path dataDir;
+  /** Port of the embedded PostgreSQL; 0 = any free port. */
+  public int embeddedPgPort;
   public Path logDir = Path.of("logs");
   public Guarantee guarantee = Guarantee.EXACTLY_ONCE;
   public Set<Bug> bugs = EnumSet.noneOf(Bug.class);

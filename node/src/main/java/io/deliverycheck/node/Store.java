@@ -38,10 +38,21 @@ public final class Store {
     }
   }
 
-  private final Pool pool;
+  /** One message to accept; gw* list the devices whose gateway is known (first push leased to it). */
+  public record AcceptReq(String msg, String clientId, String sender, String key, List<String> to, String[] gwUsers,
+      String[] gwDevices, String[] gwNodes, long firstRetryMs) {}
 
-  public Store(Pool pool) {
+  /** One device ack to record. */
+  public record AckReq(String msg, String recipient, String device) {}
+
+  private final Pool pool;
+  private final String me;
+  private final long leaseMs;
+
+  public Store(Pool pool, String me, long leaseMs) {
     this.pool = pool;
+    this.me = me;
+    this.leaseMs = leaseMs;
   }
 
   public Pool pool() {
@@ -79,12 +90,11 @@ public final class Store {
    * the result before COMMIT is sent (the ack-before-commit bug); the future still completes after
    * the commit. A conflicting (sender, key) yields created=false and the existing message.
    */
-  public Future<Accepted> accept(String msg, String clientId, String sender, String key, List<String> to,
-      String me, String[] gwUsers, String[] gwDevices, String[] gwNodes, long firstRetryMs, long leaseMs,
-      Consumer<Accepted> beforeCommit) {
-    Tuple args = Tuple.of(msg, clientId, sender, key, to.toArray(new String[0]), me)
-        .addArrayOfString(gwUsers).addArrayOfString(gwDevices).addArrayOfString(gwNodes)
-        .addLong(firstRetryMs).addLong(leaseMs);
+  public Future<Accepted> accept(AcceptReq q, Consumer<Accepted> beforeCommit) {
+    String clientId = q.clientId();
+    Tuple args = Tuple.of(q.msg(), clientId, q.sender(), q.key(), q.to().toArray(new String[0]), me)
+        .addArrayOfString(q.gwUsers()).addArrayOfString(q.gwDevices()).addArrayOfString(q.gwNodes())
+        .addLong(q.firstRetryMs()).addLong(leaseMs);
     Future<Accepted> inserted;
     if (beforeCommit == null) {
       inserted = pool.preparedQuery(ACCEPT).execute(args).map(rs -> accepted(rs, clientId));
@@ -97,7 +107,132 @@ public final class Store {
               }))
           .eventually(conn::close));
     }
-    return inserted.compose(a -> a != null ? Future.succeededFuture(a) : existing(sender, key));
+    return inserted.compose(a -> a != null ? Future.succeededFuture(a) : existing(q.sender(), q.key()));
+  }
+
+  private static final String ACCEPT_BATCH =
+      "WITH i AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])"
+          + "  AS i(msg_id, client_id, sender, key, first_ms)),"
+          + " r AS (SELECT * FROM unnest($6::text[], $7::text[]) AS r(msg_id, user_id)),"
+          + " m AS (INSERT INTO messages (msg_id, client_id, sender, key, recipients, accepted_by)"
+          + "  SELECT i.msg_id, i.client_id, i.sender, i.key, ARRAY(SELECT r.user_id FROM r WHERE r.msg_id = i.msg_id), $8"
+          + "  FROM i ORDER BY i.sender, i.key ON CONFLICT (sender, key) DO NOTHING RETURNING msg_id),"
+          + " d AS (INSERT INTO deliveries (msg_id, recipient, device, attempts, next_attempt_at, lease_owner, lease_until)"
+          + "  SELECT m.msg_id, dv.user_id, dv.device,"
+          + "   CASE WHEN g.node IS NULL THEN 0 ELSE 1 END,"
+          + "   CASE WHEN g.node IS NULL THEN now() ELSE now() + i.first_ms * interval '1 millisecond' END,"
+          + "   g.node,"
+          + "   CASE WHEN g.node IS NULL THEN NULL ELSE now() + $9::bigint * interval '1 millisecond' END"
+          + "  FROM m JOIN i ON i.msg_id = m.msg_id JOIN r ON r.msg_id = m.msg_id JOIN devices dv ON dv.user_id = r.user_id"
+          + "  LEFT JOIN unnest($10::text[], $11::text[], $12::text[]) AS g(u, dev, node)"
+          + "   ON g.u = dv.user_id AND g.dev = dv.device"
+          + "  RETURNING msg_id, recipient, device, lease_owner)"
+          + " SELECT m.msg_id, d.recipient, d.device, d.lease_owner FROM m LEFT JOIN d ON d.msg_id = m.msg_id";
+
+  /**
+   * Accepts several messages in one statement (group commit). Returns, in order, the created message
+   * or the existing one when (sender, key) was taken (looked up after the commit).
+   */
+  public Future<List<Accepted>> acceptBatch(List<AcceptReq> qs) {
+    int n = qs.size();
+    String[] msgs = new String[n];
+    String[] clients = new String[n];
+    String[] senders = new String[n];
+    String[] keys = new String[n];
+    Long[] first = new Long[n];
+    List<String> rMsg = new ArrayList<>();
+    List<String> rUser = new ArrayList<>();
+    Map<String, String[]> gw = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      AcceptReq q = qs.get(i);
+      msgs[i] = q.msg();
+      clients[i] = q.clientId();
+      senders[i] = q.sender();
+      keys[i] = q.key();
+      first[i] = q.firstRetryMs();
+      for (String u : q.to()) {
+        rMsg.add(q.msg());
+        rUser.add(u);
+      }
+      for (int k = 0; k < q.gwUsers().length; k++) {
+        gw.putIfAbsent(q.gwUsers()[k] + "\u0000" + q.gwDevices()[k],
+            new String[] {q.gwUsers()[k], q.gwDevices()[k], q.gwNodes()[k]});
+      }
+    }
+    String[] gu = new String[gw.size()];
+    String[] gd = new String[gw.size()];
+    String[] gn = new String[gw.size()];
+    int k = 0;
+    for (String[] g : gw.values()) {
+      gu[k] = g[0];
+      gd[k] = g[1];
+      gn[k++] = g[2];
+    }
+    Tuple args = Tuple.tuple().addArrayOfString(msgs).addArrayOfString(clients).addArrayOfString(senders)
+        .addArrayOfString(keys).addArrayOfLong(first).addArrayOfString(rMsg.toArray(new String[0]))
+        .addArrayOfString(rUser.toArray(new String[0])).addString(me).addLong(leaseMs)
+        .addArrayOfString(gu).addArrayOfString(gd).addArrayOfString(gn);
+    return pool.preparedQuery(ACCEPT_BATCH).execute(args).compose(rs -> {
+      Map<String, List<Owed>> created = new LinkedHashMap<>();
+      for (Row r : rs) {
+        List<Owed> owed = created.computeIfAbsent(r.getString(0), x -> new ArrayList<>());
+        if (r.getString(1) != null) {
+          owed.add(new Owed(r.getString(1), r.getString(2), r.getString(3)));
+        }
+      }
+      List<Future<Accepted>> out = new ArrayList<>(n);
+      for (AcceptReq q : qs) {
+        List<Owed> owed = created.get(q.msg());
+        out.add(owed != null ? Future.succeededFuture(new Accepted(q.msg(), q.clientId(), true, owed))
+            : existing(q.sender(), q.key()));
+      }
+      return Future.all(out).map(cf -> {
+        List<Accepted> l = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          l.add(cf.resultAt(i));
+        }
+        return l;
+      });
+    });
+  }
+
+  private static final String DELIVERED_BATCH =
+      "WITH i AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS i(msg_id, recipient, device, n)),"
+          + " u AS (UPDATE deliveries d SET state = 'delivered', delivered_at = now(), lease_owner = NULL, lease_until = NULL"
+          + "  FROM i WHERE d.msg_id = i.msg_id AND d.recipient = i.recipient AND d.device = i.device"
+          + "  AND d.state IN ('pending', 'failed') RETURNING d.msg_id, d.recipient, d.device)"
+          + " SELECT i.n, CASE WHEN u.msg_id IS NOT NULL THEN 'changed' ELSE d.state END, m.client_id, m.sender FROM i"
+          + " LEFT JOIN u ON u.msg_id = i.msg_id AND u.recipient = i.recipient AND u.device = i.device"
+          + " LEFT JOIN deliveries d ON d.msg_id = i.msg_id AND d.recipient = i.recipient AND d.device = i.device"
+          + " LEFT JOIN messages m ON m.msg_id = i.msg_id ORDER BY i.n";
+
+  /** Marks several deliveries delivered in one statement; outcomes in order (callers dedup rows). */
+  public Future<List<Outcome>> markDeliveredBatch(List<AckReq> qs) {
+    String[] m = new String[qs.size()];
+    String[] r = new String[qs.size()];
+    String[] d = new String[qs.size()];
+    for (int i = 0; i < qs.size(); i++) {
+      m[i] = qs.get(i).msg();
+      r[i] = qs.get(i).recipient();
+      d[i] = qs.get(i).device();
+    }
+    return pool.preparedQuery(DELIVERED_BATCH)
+        .execute(Tuple.tuple().addArrayOfString(m).addArrayOfString(r).addArrayOfString(d)).map(rs -> {
+          List<Outcome> out = new ArrayList<>(qs.size());
+          for (Row row : rs) {
+            AckReq q = qs.get((int) (row.getLong(0) - 1));
+            String st = row.getString(1);
+            if (st == null) {
+              out.add(Outcome.of("UNKNOWN"));
+            } else if (st.equals("changed")) {
+              out.add(new Outcome("CHANGED",
+                  new Change(q.msg(), row.getString(2), row.getString(3), q.recipient(), q.device(), "delivered"), "delivered"));
+            } else {
+              out.add(new Outcome("ALREADY", null, st));
+            }
+          }
+          return out;
+        });
   }
 
   private static Accepted accepted(RowSet<Row> rs, String clientId) {

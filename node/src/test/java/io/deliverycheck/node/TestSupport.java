@@ -182,7 +182,8 @@ final class TestSupport implements AutoCloseable {
 
   Socket receipts(Node n, String user) throws Exception {
     Socket s = connect(n, "/receipts/" + user);
-    await().atMost(Duration.ofSeconds(10)).until(() -> nodes.stream().filter(x -> !x.isClosed())
+    await().atMost(Duration.ofSeconds(10)).until(() -> nodes.stream()
+        .filter(x -> !x.isClosed() && n.view().contains(x.id()))
         .allMatch(x -> !x.dir.nodes(Directory.receiptKey(user)).isEmpty()));
     return s;
   }

@@ -33,6 +33,7 @@ public final class LineScanner implements Closeable {
   private final JsonParser parser;
   private long line;
   private long nextIndex;
+  private boolean inOp; // the parser is inside the op that started on `line`
 
   private LineScanner(Path file, InputStream in, JsonParser parser) {
     this.file = file;
@@ -105,6 +106,7 @@ public final class LineScanner implements Closeable {
    * @return false at the end of the file
    */
   public boolean advance() throws HistoryFormatException {
+    inOp = false;
     JsonToken t;
     try {
       t = parser.nextToken();
@@ -123,6 +125,7 @@ public final class LineScanner implements Closeable {
       throw error("empty line (one operation per line, no blank lines)");
     }
     line = at;
+    inOp = true;
     if (t != JsonToken.START_OBJECT) {
       throw error("expected an operation (a JSON object), found " + describe(t));
     }
@@ -215,16 +218,20 @@ public final class LineScanner implements Closeable {
 
   /** Turns a parser or stream exception into a history error with the right line. */
   public HistoryFormatException jsonError(IOException e) {
-    if (e instanceof JsonEOFException) {
-      JsonLocation loc = ((JsonEOFException) e).getLocation();
-      long at = loc == null ? line : loc.getLineNr();
-      return new HistoryFormatException(file, at,
-          "truncated last line: the file ends in the middle of an operation (was the recorder killed while writing?)");
-    }
     if (e instanceof JsonProcessingException) {
-      JsonProcessingException j = (JsonProcessingException) e;
-      long at = j.getLocation() == null ? line : j.getLocation().getLineNr();
-      return new HistoryFormatException(file, at, "bad JSON: " + j.getOriginalMessage().replace('\n', ' '));
+      JsonLocation loc = ((JsonProcessingException) e).getLocation();
+      long at = loc == null ? line : loc.getLineNr();
+      if (inOp && at > line) {
+        // an op must fit on its line: the error shows up later, but the op's own line is wrong
+        return new HistoryFormatException(file, line, "bad JSON: the operation does not end on its line ("
+            + ((JsonProcessingException) e).getOriginalMessage().replace('\n', ' ') + " on line " + at + ")");
+      }
+      if (e instanceof JsonEOFException) {
+        return new HistoryFormatException(file, at,
+            "truncated last line: the file ends in the middle of an operation (was the recorder killed while writing?)");
+      }
+      return new HistoryFormatException(file, at, "bad JSON: "
+          + ((JsonProcessingException) e).getOriginalMessage().replace('\n', ' '));
     }
     if (e instanceof EOFException) {
       return new HistoryFormatException(file, line + 1,

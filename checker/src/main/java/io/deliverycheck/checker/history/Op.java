@@ -24,9 +24,4 @@ public record Op(long index, long time, String process, OpType type, String f, O
     Objects.requireNonNull(f, "f");
     Objects.requireNonNull(value, "value");
   }
-
-  /** A copy with another index and time (the recorder assigns both). */
-  public Op at(long newIndex, long newTime) {
-    return new Op(newIndex, newTime, process, type, f, value, node, error);
-  }
 }

@@ -59,6 +59,8 @@ class MalformedHistoryTest {
             "process c1 invokes send while its send invoked on line 2 is still open"),
         Arguments.of("unknown type", ROSTER + INVOKE + OK.replace("\"ok\"", "\"done\""), 3,
             "unknown type \"done\""),
+        Arguments.of("op not closed on its line", ROSTER + INVOKE.replace("}}\n", "}\n") + OK, 2,
+            "does not end on its line"),
         Arguments.of("empty line", ROSTER + "\n" + INVOKE, 2, "empty line"),
         Arguments.of("two ops on a line", ROSTER.trim() + INVOKE, 1, "two operations on one line"),
         Arguments.of("op over two lines", ROSTER + INVOKE.replace(",\"f\"", ",\n\"f\""), 2, "several lines"),

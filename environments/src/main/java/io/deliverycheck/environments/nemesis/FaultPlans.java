@@ -43,6 +43,10 @@ public final class FaultPlans {
 
     private static Fault fault(String choice, long at, long duration, List<String> nodes, NemesisConfig config, Random rnd) {
         ObjectNode detail = JsonNodeFactory.instance.objectNode();
+        if (choice.equals(Fault.PARTITION)) {
+            List<String> shapes = suitableShapes(nodes.size());
+            choice = "partition-" + shapes.get(rnd.nextInt(shapes.size()));
+        }
         if (choice.startsWith("partition-")) {
             Grudges.Shaped s = Grudges.shape(choice.substring("partition-".length()), nodes, rnd);
             return new Fault(at, duration, Fault.PARTITION, s.shape(), s.detail());
@@ -56,19 +60,27 @@ public final class FaultPlans {
         return new Fault(at, duration, choice, null, detail);
     }
 
-    /** Replaces a bare {@code partition} by the shapes that suit {@code n} nodes. */
+    /**
+     * The choices that can happen with {@code n} nodes: partitions need 2 nodes, a bare
+     * {@code partition} (one choice, its shape drawn when it happens) needs a suitable shape.
+     */
     static List<String> expand(List<String> choices, int n) {
         List<String> out = new ArrayList<>();
         for (String c : choices) {
-            if (c.equals(Fault.PARTITION)) {
-                for (String shape : Fault.SHAPES) {
-                    boolean suits = n >= 2 && !(shape.equals("ring") && n < 4) && !(shape.equals("bridge") && n < 3);
-                    if (suits && !out.contains("partition-" + shape)) {
-                        out.add("partition-" + shape);
-                    }
-                }
-            } else if (!out.contains(c)) {
+            boolean possible = !c.startsWith(Fault.PARTITION) || (n >= 2 && (!c.equals(Fault.PARTITION) || !suitableShapes(n).isEmpty()));
+            if (possible && !out.contains(c)) {
                 out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** The shapes a bare {@code partition} draws from: a ring needs 4 nodes (with 3 it is a total split), a bridge 3. */
+    static List<String> suitableShapes(int n) {
+        List<String> out = new ArrayList<>();
+        for (String shape : Fault.SHAPES) {
+            if (n >= 2 && !(shape.equals("ring") && n < 4) && !(shape.equals("bridge") && n < 3)) {
+                out.add(shape);
             }
         }
         return out;

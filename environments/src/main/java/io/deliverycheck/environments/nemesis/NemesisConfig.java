@@ -32,10 +32,19 @@ public record NemesisConfig(List<String> choices, Duration minInterval, Duration
         }
     }
 
-    /** Defaults: every kind, 5-15 s quiet, 5-15 s faults, 200 ms link delay. */
+    /**
+     * The named faults ({@link #parse}) with timing scaled to the time limit: quiet intervals and fault
+     * durations both in [T/20, T/6], the lower end clamped to 1..5 s, the upper to 2..15 s (60 s:
+     * 3-10 s; 5 min and more: 5-15 s); 200 ms link delay.
+     */
     public static NemesisConfig of(List<String> names, Duration timeLimit) {
-        return new NemesisConfig(parse(names), Duration.ofSeconds(5), Duration.ofSeconds(15),
-                Duration.ofSeconds(5), Duration.ofSeconds(15), timeLimit, Duration.ofMillis(200));
+        Duration lo = clamp(timeLimit.dividedBy(20), Duration.ofSeconds(1), Duration.ofSeconds(5));
+        Duration hi = clamp(timeLimit.dividedBy(6), Duration.ofSeconds(2), Duration.ofSeconds(15));
+        return new NemesisConfig(parse(names), lo, hi, lo, hi, timeLimit, Duration.ofMillis(200));
+    }
+
+    private static Duration clamp(Duration d, Duration min, Duration max) {
+        return d.compareTo(min) < 0 ? min : d.compareTo(max) > 0 ? max : d;
     }
 
     /** The same config with other interval and duration ranges. */

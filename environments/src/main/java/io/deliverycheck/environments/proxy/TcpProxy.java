@@ -187,7 +187,7 @@ public final class TcpProxy implements AutoCloseable {
         in.pause();
         Link link = new Link(source, in);
         links.add(link);
-        in.closeHandler(v -> link.close());
+        in.closeHandler(v -> link.ended(in));
         in.exceptionHandler(e -> link.close());
         InetSocketAddress t = target;
         client.connect(t.getPort(), t.getHostString()).onComplete(ar -> {
@@ -201,7 +201,7 @@ public final class TcpProxy implements AutoCloseable {
                 out.close();
                 return;
             }
-            out.closeHandler(v -> link.close());
+            out.closeHandler(v -> link.ended(out));
             out.exceptionHandler(e -> link.close());
             link.up = new Direction(link, in, out);
             link.down = new Direction(link, out, in);
@@ -246,6 +246,20 @@ public final class TcpProxy implements AutoCloseable {
             this.in = in;
         }
 
+        /**
+         * One side closed: bytes it sent that are still held by a delay are delivered first, then the
+         * other side is closed (a response followed by a close must arrive whole).
+         */
+        void ended(NetSocket side) {
+            Direction from = side == in ? up : down;
+            if (from != null && !from.queue.isEmpty() && !closed) {
+                from.closeWhenFlushed = true;
+            } else {
+                close();
+            }
+        }
+
+        /** Closes both sides at once, dropping bytes held by a delay (a cut or a disconnect). */
         void close() {
             if (closed) {
                 return;
@@ -272,6 +286,7 @@ public final class TcpProxy implements AutoCloseable {
         private long queuedBytes;
         private long timer = -1;
         private boolean paused;
+        private boolean closeWhenFlushed;
 
         Direction(Link link, NetSocket from, NetSocket to) {
             this.link = link;
@@ -312,6 +327,10 @@ public final class TcpProxy implements AutoCloseable {
                 Pending p = queue.poll();
                 queuedBytes -= p.buf.length();
                 to.write(p.buf);
+            }
+            if (closeWhenFlushed && queue.isEmpty()) {
+                link.close();
+                return;
             }
             schedule();
             flow();

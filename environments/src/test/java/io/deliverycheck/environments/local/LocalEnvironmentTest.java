@@ -117,6 +117,35 @@ class LocalEnvironmentTest {
     }
 
     @Test
+    void nemesisPlaysEveryFaultKindAndHealAllLeavesAHealthyCluster(@TempDir Path dir) throws Exception {
+        long seed = 2026;
+        System.out.println("seed " + seed);
+        LocalEnvironment env = new LocalEnvironment(fakeNodes(3));
+        Path history = dir.resolve("history.jsonl");
+        io.deliverycheck.checker.runner.FaultPlan plan;
+        try (Recorder rec = Recorder.open(history)) {
+            env.setup(dir, rec);
+            io.deliverycheck.environments.nemesis.NemesisConfig config = io.deliverycheck.environments.nemesis.NemesisConfig
+                    .of(List.of("all"), Duration.ofSeconds(6))
+                    .withTiming(Duration.ofMillis(100), Duration.ofMillis(300), Duration.ofMillis(300), Duration.ofMillis(600));
+            plan = io.deliverycheck.environments.nemesis.FaultPlans.generate(seed, env.nodes(), config);
+            io.deliverycheck.checker.runner.Nemesis nemesis = io.deliverycheck.environments.nemesis.Nemeses.of(plan);
+            nemesis.start(env, rec);
+            long end = plan.faults().get(plan.faults().size() - 1).endMs();
+            await().atMost(Duration.ofSeconds(60)).until(() -> rec.size() == 2L * plan.faults().size() || rec.now() / 1_000_000 > end + 30_000);
+            nemesis.healAll();
+            env.awaitHealthy(Duration.ofSeconds(30));
+        } finally {
+            env.close();
+        }
+        List<String> lines = Files.readAllLines(history);
+        assertEquals(2 * plan.faults().size(), lines.size(), "a start and a stop per fault: " + lines);
+        assertTrue(lines.stream().noneMatch(l -> l.contains("\"error\"")), "every fault applied and healed: " + lines);
+        assertTrue(plan.faults().stream().map(io.deliverycheck.checker.runner.Fault::kind).distinct().count() >= 4,
+                "the plan covers most kinds: " + plan.faults());
+    }
+
+    @Test
     void setupThatCannotBecomeHealthyFailsNamingTheNodeAndItsLogAndCleansUp(@TempDir Path dir) throws Exception {
         EnvironmentConfig broken = fakeNodes(2).withMainClass("io.deliverycheck.NoSuchMain").withStartTimeout(Duration.ofSeconds(10));
         LocalEnvironment env = new LocalEnvironment(broken);

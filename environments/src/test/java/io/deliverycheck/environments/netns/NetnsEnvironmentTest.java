@@ -73,4 +73,27 @@ class NetnsEnvironmentTest {
         assertFalse(netns.contains(net.namespace("n1")), "namespaces removed: " + netns);
         assertEquals(List.of(), ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList());
     }
+
+    @Test
+    void realNodesFormAClusterAcrossNamespacesAndSurviveAPartition(@TempDir Path dir) throws Exception {
+        String problem = NetnsPreflight.problem();
+        Assumptions.assumeTrue(problem == null, problem);
+        EnvironmentConfig config = EnvironmentConfig.defaults(3)
+                .withJvmOptions(List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
+                .withStartTimeout(Duration.ofSeconds(90));
+        NetnsEnvironment env = new NetnsEnvironment(config);
+        try (Recorder rec = Recorder.open(dir.resolve("history.jsonl"))) {
+            env.setup(dir, rec);
+            env.partition(new Grudge(Map.of("n1", Set.of("n2", "n3"), "n2", Set.of("n1"), "n3", Set.of("n1"))));
+            await().atMost(Duration.ofSeconds(30)).until(() -> PROBE.probe(env.adminEndpoint("n1")).view().equals(List.of("n1")));
+            env.heal();
+            env.awaitHealthy(Duration.ofSeconds(60));
+            env.kill("n3");
+            env.restart("n3");
+            env.awaitHealthy(Duration.ofSeconds(60));
+        } finally {
+            env.close();
+        }
+        assertEquals(List.of(), ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList());
+    }
 }

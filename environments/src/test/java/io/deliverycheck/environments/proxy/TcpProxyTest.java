@@ -80,23 +80,37 @@ class TcpProxyTest {
     }
 
     @Test
-    void manyConcurrentConnections() throws Exception {
+    void twoThousandConcurrentConnections() throws Exception {
         List<Socket> sockets = new ArrayList<>();
         try {
-            for (int i = 0; i < 500; i++) {
+            for (int i = 0; i < 2000; i++) {
                 sockets.add(connectFrom("127.0.0.21"));
             }
             for (int i = 0; i < sockets.size(); i++) {
                 byte[] msg = ("m" + i).getBytes(StandardCharsets.UTF_8);
                 assertArrayEquals(msg, roundTrip(sockets.get(i), msg));
             }
-            assertEquals(500, proxy.openConnections());
+            assertEquals(2000, proxy.openConnections());
         } finally {
             for (Socket s : sockets) {
                 s.close();
             }
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> proxy.openConnections() == 0);
+    }
+
+    @Test
+    void healthyProxyAddsNoDelayToSmallRoundTrips() throws Exception {
+        try (Socket s = connectFrom("127.0.0.21")) {
+            roundTrip(s, new byte[]{0});
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 200; i++) {
+                roundTrip(s, new byte[]{(byte) i});
+            }
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            // Nagle plus delayed ACKs would cost ~40 ms per round trip (8 s); forwarding at once costs well under 1 ms.
+            assertTrue(ms < 2000, "200 one-byte round trips took " + ms + " ms");
+        }
     }
 
     @Test
@@ -144,6 +158,22 @@ class TcpProxyTest {
             roundTrip(s, new byte[]{7});
             long fast = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1);
             assertTrue(fast < 100, "round trip after clearing the delay took " + fast + " ms");
+        }
+    }
+
+    @Test
+    void aResponseFollowedByACloseArrivesWholeWithAndWithoutDelay() throws Exception {
+        byte[] payload = new byte[1 << 20];
+        new java.util.Random(3).nextBytes(payload);
+        NetServer sayAndClose = vertx.createNetServer()
+                .connectHandler(s -> s.write(io.vertx.core.buffer.Buffer.buffer(payload)).onComplete(v -> s.close()))
+                .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        proxy.target(new InetSocketAddress("127.0.0.1", sayAndClose.actualPort()));
+        for (long delayMs : new long[]{0, 50}) {
+            proxy.delay(Duration.ofMillis(delayMs));
+            try (Socket s = connectFrom("127.0.0.21")) {
+                assertArrayEquals(payload, s.getInputStream().readAllBytes(), "whole payload, then EOF, delay " + delayMs);
+            }
         }
     }
 
