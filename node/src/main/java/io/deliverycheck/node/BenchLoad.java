@@ -49,7 +49,7 @@ final class BenchLoad implements AutoCloseable {
     this.run = run;
     for (URI u : nodes) {
       clients.add(vx.createHttpClient(new HttpClientOptions().setDefaultHost(u.getHost()).setDefaultPort(u.getPort())
-          .setKeepAlive(true).setPipelining(false), new PoolOptions().setHttp1MaxSize(64)));
+          .setKeepAlive(true).setPipelining(false), new PoolOptions().setHttp1MaxSize(256)));
     }
   }
 

@@ -53,6 +53,8 @@ public final class Node implements AutoCloseable {
   private Gateway gateway;
   private ReceiptHub receipts;
   private volatile boolean closed;
+  /** A worker step or a group-commit batch that takes longer is given up (outcome unknown). */
+  static final long STEP_TIMEOUT_S = 10;
 
   public Node(NodeConfig cfg) {
     this.cfg = cfg;
@@ -95,6 +97,12 @@ public final class Node implements AutoCloseable {
     return closed;
   }
 
+  /** "accept: batches/requests, ack: batches/requests" (group commit efficiency, for the benchmark). */
+  public String groupCommitStats() {
+    return "accept " + acceptGroup.batches.sum() + "/" + acceptGroup.requests.sum() + ", ack "
+        + ackGroup.batches.sum() + "/" + ackGroup.requests.sum();
+  }
+
   /** Current view (member ids). */
   public List<String> view() {
     return cluster == null ? List.of(cfg.id) : cluster.view();
@@ -130,11 +138,11 @@ public final class Node implements AutoCloseable {
           ctx = context;
           pool = db.pool(vertx, cfg.poolSize);
           store = new Store(pool, cfg.id, cfg.leaseMs);
-          int inFlight = Math.max(1, cfg.poolSize / 2);
+          int inFlight = Math.max(1, Math.min(cfg.groupCommitInFlight, (cfg.poolSize - 2) / 2));
           acceptGroup = new GroupCommit<>(256, inFlight, store::acceptBatch, q -> store.accept(q, null));
           ackGroup = new GroupCommit<>(256, inFlight, store::markDeliveredBatch,
               q -> store.markDelivered(q.msg(), q.recipient(), q.device()));
-          Database.migrate(pool).compose(x -> store.clearSessions(cfg.id)).onComplete(p);
+          Database.migrate(pool).onComplete(p);
         }
       }).onComplete(ar -> {
         if (ar.succeeded()) {
@@ -146,7 +154,11 @@ public final class Node implements AutoCloseable {
       await(ready.future(), 60);
       int clusterPort = cfg.clusterPort != 0 ? cfg.clusterPort : Database.freePort();
       cluster = new Cluster(cfg, dir, ctx, log, this::onClusterMessage);
-      cluster.start(clusterPort);
+      try {
+        cluster.start(clusterPort);
+      } catch (Exception e) {
+        throw new java.io.IOException("JGroups " + cfg.bindHost + ":" + clusterPort + ": " + e.getMessage(), e);
+      }
       log.info("cluster port " + clusterPort + ", view " + cluster.view());
       Promise<HttpServer> listening = Promise.promise();
       ctx.runOnContext(x -> {
@@ -156,7 +168,8 @@ public final class Node implements AutoCloseable {
             .requestHandler(api.router())
             .webSocketHandshakeHandler(api::handshake)
             .webSocketHandler(api::webSocket);
-        http.listen().onComplete(listening);
+        http.listen().recover(e -> Future.failedFuture(new java.io.IOException(
+            "HTTP " + cfg.bindHost + ":" + cfg.httpPort + ": " + e.getMessage(), e))).onComplete(listening);
         for (int i = 0; i < Math.max(1, cfg.workers); i++) {
           scheduleWorker(i);
         }
@@ -317,14 +330,10 @@ public final class Node implements AutoCloseable {
         if (dir.removeLocal(key)) {
           cluster.announce(key, false);
         }
-        if (!closed) {
-          store.closeSession(user, device, d.conn);
-        }
       }
     });
-    store.openSession(user, device, cfg.id, d.conn)
-        .compose(x -> claimAndPush(user, device))
-        .onFailure(e -> log.warning("session of " + user + "/" + device + ": " + e));
+    claimAndPush(user, device).timeout(STEP_TIMEOUT_S, TimeUnit.SECONDS)
+        .onFailure(e -> log.warning("claim on connect of " + user + "/" + device + ": " + e));
   }
 
   private void deviceMessage(Gateway.Device d, String text) {
@@ -436,23 +445,25 @@ public final class Node implements AutoCloseable {
         });
       }
       f.compose(x -> claimAndPush(null, null))
+          .timeout(STEP_TIMEOUT_S, TimeUnit.SECONDS)
           .onFailure(e -> log.fine("worker " + i + ": " + e))
           .onComplete(x -> scheduleWorker(i));
     });
   }
 
-  private Store.ClaimSpec spec(String user, String device) {
+  private Store.ClaimSpec spec(String[][] local) {
     return new Store.ClaimSpec(cfg.id, cfg.claimBatch, cfg.leaseMs, cfg.bug(Bug.NO_BACKOFF) ? 0 : cfg.ackTimeoutMs,
         cfg.backoffBaseMs, cfg.backoffMaxMs, nextJitter(), cfg.maxAttempts, cfg.guarantee == Guarantee.AT_MOST_ONCE,
-        cfg.bug(Bug.NO_BACKOFF), cfg.bug(Bug.NO_DEAD_LETTER), user, device);
+        cfg.bug(Bug.NO_BACKOFF), cfg.bug(Bug.NO_DEAD_LETTER), local[0], local[1]);
   }
 
   /** Claims due rows of devices connected here (all, or one device) and pushes them. */
   Future<Void> claimAndPush(String user, String device) {
-    if (closed) {
+    String[][] local = gateway.connected(user, device);
+    if (closed || local[0].length == 0) {
       return Future.succeededFuture();
     }
-    Store.ClaimSpec s = spec(user, device);
+    Store.ClaimSpec s = spec(local);
     if (cfg.bug(Bug.NO_LEASE)) {
       return store.selectDueWithoutLease(s).compose(list -> {
         List<Future<Void>> writes = new ArrayList<>();
@@ -501,13 +512,6 @@ public final class Node implements AutoCloseable {
       }
     } catch (Exception e) {
       log.fine("http close: " + e);
-    }
-    if (graceful && store != null) {
-      try {
-        await(store.clearSessions(cfg.id), 5);
-      } catch (Exception e) {
-        log.fine("clear sessions: " + e);
-      }
     }
     if (cluster != null) {
       cluster.close();

@@ -68,7 +68,7 @@ public final class NodeCommand implements Callable<Integer> {
   int workers;
   @Option(names = "--poll-ms", defaultValue = "100", description = "Retry/recovery poll period (default ${DEFAULT-VALUE}).")
   long pollMs;
-  @Option(names = "--pool-size", defaultValue = "8", description = "PostgreSQL connections (default ${DEFAULT-VALUE}).")
+  @Option(names = "--pool-size", defaultValue = "10", description = "PostgreSQL connections (default ${DEFAULT-VALUE}).")
   int poolSize;
   @Option(names = "--seed", description = "Seed of the backoff jitter (default: time-based, printed in the log).")
   Long seed;
@@ -134,6 +134,7 @@ public final class NodeCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       node.close();
+      NodeLogManager.finish();
       stopped.countDown();
     }, "node-shutdown"));
     try {
