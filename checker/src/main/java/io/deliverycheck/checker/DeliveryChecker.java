@@ -1,7 +1,5 @@
 package io.deliverycheck.checker;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deliverycheck.checker.history.HistoryFormatException;
@@ -39,20 +37,20 @@ public final class DeliveryChecker {
       "read_before_delivered", "regressed");
 
   // the operation names, interned first so their ids are these constants
-  private static final int SEND = 0;
-  private static final int RECEIVE = 1;
-  private static final int ACK = 2;
-  private static final int READ = 3;
-  private static final int RECEIPT = 4;
-  private static final int ROSTER = 5;
-  private static final int DRAINED = 6;
+  static final int SEND = 0;
+  static final int RECEIVE = 1;
+  static final int ACK = 2;
+  static final int READ = 3;
+  static final int RECEIPT = 4;
+  static final int ROSTER = 5;
+  static final int DRAINED = 6;
 
-  private final Judge judge;
-  private final IdTable fs = new IdTable();
-  private final Pairing pairing;
-  private long nextIndex;
+  final Judge judge;
+  final IdTable fs = new IdTable();
+  final Pairing pairing;
+  long nextIndex;
   private boolean finished;
-  private int[] to = new int[16];
+  int[] to = new int[16];
 
   public DeliveryChecker(Guarantee guarantee) {
     this.judge = new Judge(guarantee);
@@ -121,286 +119,18 @@ public final class DeliveryChecker {
       throw new IllegalStateException("checkFile needs a fresh checker");
     }
     try (LineScanner s = LineScanner.open(history)) {
-      scan(s);
+      new FastPath(this, s).run();
     }
     return finish();
   }
 
-  private static boolean mustPair(int f) {
+  static boolean mustPair(int f) {
     return f == SEND || f == ACK || f == READ;
-  }
-
-  // ---- the fast path -------------------------------------------------------------------------
-
-  private static final int F_INDEX = 1;
-  private static final int F_TIME = 2;
-  private static final int F_PROCESS = 4;
-  private static final int F_TYPE = 8;
-  private static final int F_F = 16;
-  private static final int F_VALUE = 32;
-  private static final int F_NODE = 64;
-  private static final int F_ERROR = 128;
-
-  // the value of the current op, when scanned by tokens
-  private int vId;
-  private int vRecipient;
-  private int vDevice;
-  private int vState;
-  private int vTo;
-  private int vSeen;
-  private static final int V_ID = 1;
-  private static final int V_RECIPIENT = 2;
-  private static final int V_DEVICE = 4;
-  private static final int V_STATE = 8;
-  private static final int V_TO = 16;
-
-  private void scan(LineScanner s) throws HistoryFormatException {
-    JsonParser p = s.parser();
-    while (s.advance()) {
-      long index = -1;
-      long time = -1;
-      int proc = -1;
-      OpType type = null;
-      int f = -1;
-      int seen = 0;
-      boolean tokensValue = false;
-      ObjectNode tree = null;
-      try {
-        JsonToken t;
-        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-          String name = p.currentName();
-          t = p.nextToken();
-          int bit = bit(name);
-          if (bit != 0) {
-            s.checkFirst((seen & bit) != 0, name);
-            seen |= bit;
-          }
-          switch (bit) {
-            case F_INDEX: index = s.longField(t, name); break;
-            case F_TIME: time = s.longField(t, name); break;
-            case F_PROCESS:
-              requireString(s, t, name);
-              proc = judge.processes.intern(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
-              break;
-            case F_TYPE:
-              requireString(s, t, name);
-              type = type(s, p);
-              break;
-            case F_F:
-              requireString(s, t, name);
-              f = fs.intern(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
-              break;
-            case F_VALUE:
-              if (t != JsonToken.START_OBJECT) {
-                throw s.error("field \"value\" must be an object, found " + LineScanner.describe(t));
-              }
-              if (type != null && (f == SEND && type == OpType.INVOKE || f == RECEIVE || f == RECEIPT)) {
-                scanValue(s, p, f);
-                tokensValue = true;
-              } else if (f >= 0 && f != ROSTER && (f != SEND || type != null)) {
-                p.skipChildren(); // not needed to judge delivery
-              } else {
-                tree = p.readValueAsTree(); // roster, or f not known yet
-              }
-              break;
-            case F_NODE: case F_ERROR:
-              if (t != JsonToken.VALUE_NULL) {
-                requireString(s, t, name);
-              }
-              break;
-            default: p.skipChildren(); break;
-          }
-        }
-      } catch (IOException e) {
-        throw s.jsonError(e);
-      }
-      s.endOfObject();
-      s.require((seen & F_INDEX) != 0, "index");
-      s.require((seen & F_TIME) != 0, "time");
-      s.require((seen & F_PROCESS) != 0, "process");
-      s.require((seen & F_TYPE) != 0, "type");
-      s.require((seen & F_F) != 0, "f");
-      s.require((seen & F_VALUE) != 0, "value");
-      s.checkIndex(index);
-      try {
-        pairing.apply(proc, type, f, mustPair(f), s.line());
-        nextIndex++;
-        if (tokensValue) {
-          applyTokens(proc, f, type, time, index);
-        } else {
-          applyTree(proc, f, type, tree, time, index); // tree is null when the value was skipped
-        }
-      } catch (IllegalArgumentException e) {
-        throw s.error(e.getMessage());
-      }
-    }
-  }
-
-  private static int bit(String name) {
-    switch (name) {
-      case "index": return F_INDEX;
-      case "time": return F_TIME;
-      case "process": return F_PROCESS;
-      case "type": return F_TYPE;
-      case "f": return F_F;
-      case "value": return F_VALUE;
-      case "node": return F_NODE;
-      case "error": return F_ERROR;
-      default: return 0;
-    }
-  }
-
-  private static void requireString(LineScanner s, JsonToken t, String name) throws HistoryFormatException {
-    if (t != JsonToken.VALUE_STRING) {
-      throw s.fieldError(name, "a string", t);
-    }
-  }
-
-  private static OpType type(LineScanner s, JsonParser p) throws IOException, HistoryFormatException {
-    char[] b = p.getTextCharacters();
-    int o = p.getTextOffset();
-    int n = p.getTextLength();
-    if (n == 2 && b[o] == 'o' && b[o + 1] == 'k') {
-      return OpType.OK;
-    }
-    if (n == 4 && b[o] == 'i' && b[o + 1] == 'n' && b[o + 2] == 'f' && b[o + 3] == 'o') {
-      return OpType.INFO;
-    }
-    if (n == 4 && b[o] == 'f' && b[o + 1] == 'a' && b[o + 2] == 'i' && b[o + 3] == 'l') {
-      return OpType.FAIL;
-    }
-    if (n == 6 && b[o] == 'i' && b[o + 1] == 'n' && b[o + 2] == 'v' && b[o + 3] == 'o' && b[o + 4] == 'k'
-        && b[o + 5] == 'e') {
-      return OpType.INVOKE;
-    }
-    return s.type(p.getText());
-  }
-
-  /** Scans a send, receive or receipt value into the v* fields (the parser is on its START_OBJECT). */
-  private void scanValue(LineScanner s, JsonParser p, int f) throws IOException, HistoryFormatException {
-    vSeen = 0;
-    vTo = 0;
-    vDevice = -1;
-    JsonToken t;
-    while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-      String name = p.currentName();
-      t = p.nextToken();
-      switch (name) {
-        case "id":
-          requireString(s, t, "value.id");
-          vId = judge.msgs.intern(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
-          vSeen |= V_ID;
-          break;
-        case "recipient":
-          if (f == SEND) {
-            p.skipChildren();
-            break;
-          }
-          requireString(s, t, "value.recipient");
-          vRecipient = judge.users.intern(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
-          vSeen |= V_RECIPIENT;
-          break;
-        case "device":
-          if (f == SEND) {
-            p.skipChildren();
-            break;
-          }
-          vSeen |= V_DEVICE;
-          if (f == RECEIPT && t == JsonToken.VALUE_NULL) {
-            vDevice = -1;
-            break;
-          }
-          requireString(s, t, "value.device");
-          vDevice = judge.devices.intern(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
-          break;
-        case "state":
-          if (f != RECEIPT) {
-            p.skipChildren();
-            break;
-          }
-          requireString(s, t, "value.state");
-          try {
-            vState = state(p.getText());
-          } catch (IllegalArgumentException e) {
-            throw s.error(e.getMessage());
-          }
-          vSeen |= V_STATE;
-          break;
-        case "to":
-          if (f != SEND) {
-            p.skipChildren();
-            break;
-          }
-          if (t != JsonToken.START_ARRAY) {
-            throw s.fieldError("value.to", "an array of strings", t);
-          }
-          vTo = 0;
-          while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-            if (t != JsonToken.VALUE_STRING) {
-              throw s.fieldError("value.to", "an array of strings", t);
-            }
-            if (vTo == to.length) {
-              to = java.util.Arrays.copyOf(to, vTo * 2);
-            }
-            to[vTo++] = judge.users.intern(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
-          }
-          vSeen |= V_TO;
-          break;
-        case "key": case "from":
-          if (f == SEND && t != JsonToken.VALUE_STRING) {
-            throw s.fieldError("value." + name, "a string", t);
-          }
-          p.skipChildren();
-          break;
-        case "attempt":
-          if (f == SEND && t != JsonToken.VALUE_NUMBER_INT) {
-            throw s.fieldError("value.attempt", "an integer", t);
-          }
-          p.skipChildren();
-          break;
-        default:
-          p.skipChildren();
-          break;
-      }
-    }
-    requireValue(s, (vSeen & V_ID) != 0, "value.id");
-    if (f == SEND) {
-      requireValue(s, (vSeen & V_TO) != 0, "value.to");
-    } else {
-      requireValue(s, (vSeen & V_RECIPIENT) != 0, "value.recipient");
-      if (f == RECEIVE) {
-        requireValue(s, (vSeen & V_DEVICE) != 0, "value.device");
-      } else {
-        requireValue(s, (vSeen & V_STATE) != 0, "value.state");
-      }
-    }
-  }
-
-  private static void requireValue(LineScanner s, boolean present, String field) throws HistoryFormatException {
-    if (!present) {
-      throw s.error("missing field \"" + field + "\"");
-    }
-  }
-
-  private void applyTokens(int proc, int f, OpType type, long time, long index) {
-    if (f == SEND) {
-      if (type == OpType.INVOKE) {
-        judge.sendInvoke(proc, vId, to, vTo, time);
-      } else {
-        judge.sendComplete(proc, type, time);
-      }
-    } else if (f == RECEIVE) {
-      requireType(f, type, OpType.OK);
-      judge.receive(vId, vRecipient, vDevice, time);
-    } else {
-      requireType(f, type, OpType.OK);
-      judge.receipt(vId, vRecipient, vDevice, vState, index);
-    }
   }
 
   // ---- ops with their value as a tree ------------------------------------------------------
 
-  private void applyTree(int proc, int f, OpType type, ObjectNode v, long time, long index) {
+  void applyTree(int proc, int f, OpType type, ObjectNode v, long time, long index) {
     switch (f) {
       case SEND:
         if (type == OpType.INVOKE) {
@@ -483,14 +213,14 @@ public final class DeliveryChecker {
     }
   }
 
-  private void requireType(int f, OpType type, OpType expected) {
+  void requireType(int f, OpType type, OpType expected) {
     if (type != expected) {
       throw new IllegalArgumentException(fs.name(f) + " must be recorded as a standalone "
           + expected.wire() + ", found " + type.wire());
     }
   }
 
-  private static int state(String s) {
+  static int state(String s) {
     switch (s) {
       case "accepted": return Judge.ACCEPTED;
       case "delivered": return Judge.DELIVERED;

@@ -67,6 +67,9 @@ public final class BenchCheckerCommand implements Callable<Integer> {
     }
     Path file = Files.createTempFile("deliverycheck-bench-", gzip ? ".jsonl.gz" : ".jsonl");
     try {
+      out.printf("machine: %d cores, load average %.1f (other processes slow the wall-time figures down)%n",
+          Runtime.getRuntime().availableProcessors(),
+          ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
       out.printf("generating about %,d ops, seed %d -> %s%n", ops, seed, file);
       out.flush();
       long g0 = System.nanoTime();
@@ -109,6 +112,7 @@ public final class BenchCheckerCommand implements Callable<Integer> {
           && r.count("sent_ok") == exp.sentOk() && r.count("recovered") == exp.recovered()
           && r.count("ops") == exp.ops();
       out.println(agrees ? "counts agree with the generator" : "COUNTS DISAGREE with the generator: " + exp);
+      out.printf("load average at the end %.1f%n", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
       out.printf("total wall time %.1f s (generation and check)%n", (System.nanoTime() - g0) / 1e9);
       if (keep) {
         out.println("kept " + file);
