@@ -77,8 +77,8 @@ public final class Runner {
       faults = new FaultTracker(history);
       String drainReason;
       try {
-        setUp();
         startTicker();
+        setUp();
         runFaultsAndWorkload();
         drainReason = drain();
       } finally {
@@ -267,10 +267,11 @@ public final class Runner {
         try {
           Recorder r = rec;
           Workload w = workload;
-          if (r == null || w == null) {
+          if (r == null) {
             return;
           }
-          spec.progress().onProgress(new Progress(phase.get(), r.now() / 1_000_000, r.size(), faults.active(), w.stats()));
+          WorkloadStats st = w == null ? WorkloadStats.EMPTY : w.stats();
+          spec.progress().onProgress(new Progress(phase.get(), r.now() / 1_000_000, r.size(), faults.active(), st));
         } catch (RuntimeException e) {
           // a progress listener must not stop the run
         }
