@@ -1,14 +1,255 @@
 package io.deliverycheck.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.deliverycheck.checker.Guarantee;
+import io.deliverycheck.checker.Validity;
+import io.deliverycheck.checker.runner.Progress;
+import io.deliverycheck.checker.runner.RunResult;
+import io.deliverycheck.checker.runner.SetupException;
+import io.deliverycheck.checker.runner.TestSpec;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** Placeholder until this command is built; replaced by its owner. */
-@Command(name = "test", mixinStandardHelpOptions = true, description = "Run a verification test end to end.")
+/**
+ * {@code deliverycheck test}: runs a whole verification (set up, workload + faults, heal, drain,
+ * check, report) and exits as {@code check} does: 0 valid, 1 invalid, 2 unknown, 3 the history
+ * could not be read; 4 when an option is wrong or the set-up failed (the message names what
+ * failed and where the logs are).
+ */
+@Command(
+    name = "test",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    exitCodeOnInvalidInput = 4,
+    exitCodeOnExecutionException = 4,
+    description = {
+      "Run a verification end to end: start a reference cluster with its own PostgreSQL, run a "
+          + "workload while injecting faults, heal, drain, check the history and store the run "
+          + "under results/<name>/<timestamp>/."
+    },
+    footer = {
+      "",
+      "Exit codes: 0 valid, 1 invalid, 2 unknown, 3 unreadable history,",
+      "4 bad options or set-up failed (nothing was judged).",
+      "",
+      "Examples:",
+      "  deliverycheck test                                   3 nodes, exactly-once, 60 s of faults",
+      "  deliverycheck test --bug ack-before-commit --nemesis kill,db-restart --time-limit 30",
+      "  deliverycheck test --guarantee at-least-once --runs 5 --seed 100"
+    })
 public final class TestCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--nodes", paramLabel = "N", defaultValue = "3", description = "Number of nodes (default: ${DEFAULT-VALUE}).")
+  int nodes;
+
+  @Option(names = "--guarantee", paramLabel = "G", defaultValue = "exactly-once",
+      description = "at-most-once, at-least-once or exactly-once (default: ${DEFAULT-VALUE}).")
+  String guarantee;
+
+  @Option(names = "--workload", paramLabel = "W", defaultValue = "chat", description = "chat, payments or poison (default: ${DEFAULT-VALUE}).")
+  String workload;
+
+  @Option(names = "--nemesis", paramLabel = "FAULT", defaultValue = "partition,kill,pause", split = ",",
+      description = "Faults, any of partition,kill,pause,db-restart,link-delay,device-disconnect (or partition-<shape>), all, or none (default: ${DEFAULT-VALUE}).")
+  List<String> nemesis;
+
+  @Option(names = "--time-limit", paramLabel = "SECONDS", defaultValue = "60", description = "Seconds of workload and faults (default: ${DEFAULT-VALUE}).")
+  int timeLimit;
+
+  @Option(names = "--rate", paramLabel = "PER_SECOND", defaultValue = "10", description = "Sends per second (default: ${DEFAULT-VALUE}).")
+  double rate;
+
+  @Option(names = "--users", paramLabel = "N", defaultValue = "10", description = "Users (default: ${DEFAULT-VALUE}).")
+  int users;
+
+  @Option(names = "--devices-per-user", paramLabel = "N", defaultValue = "2", description = "Devices per user (default: ${DEFAULT-VALUE}).")
+  int devicesPerUser;
+
+  @Option(names = "--seed", paramLabel = "SEED", description = "Seed of the workload and the fault plan (default: from the clock, printed).")
+  Long seed;
+
+  @Option(names = "--bug", paramLabel = "NAME", description = "A planted bug passed to the nodes (repeatable): ack-before-commit, no-idempotency-key, gateway-write-is-delivered, no-lease, no-dead-letter, no-backoff.")
+  List<String> bugs = new ArrayList<>();
+
+  @Option(names = "--env", paramLabel = "ENV", defaultValue = "local", description = "local, netns or fake (default: ${DEFAULT-VALUE}).")
+  String env;
+
+  @Option(names = "--runs", paramLabel = "N", defaultValue = "1", description = "Repeat with seeds seed..seed+N-1 and summarise (default: ${DEFAULT-VALUE}).")
+  int runs;
+
+  @Option(names = "--name", paramLabel = "NAME", defaultValue = "default", description = "Test name: results/<name>/ (default: ${DEFAULT-VALUE}).")
+  String name;
+
+  @Option(names = "--results", paramLabel = "DIR", description = "Results folder (default: results/ of the repository, else ./results).")
+  Path results;
+
+  @Option(names = "--quiet-period", paramLabel = "SECONDS", defaultValue = "5", description = "Drain ends after this many seconds without a receive (default: ${DEFAULT-VALUE}).")
+  int quietPeriod;
+
+  @Option(names = "--drain-cap", paramLabel = "SECONDS", defaultValue = "60", description = "The drain never lasts longer than this many seconds (default: ${DEFAULT-VALUE}).")
+  int drainCap;
+
+  @Option(names = "--quiet", description = "Print only the verdict and the results folder.")
+  boolean quiet;
+
+  @Option(names = "--json", description = "Print the results as JSON on stdout (human text goes to stderr).")
+  boolean json;
+
   @Override
   public Integer call() {
-    System.err.println("deliverycheck test: not built yet");
-    return 4;
+    PrintStream human = json ? System.err : System.out;
+    long firstSeed = seed != null ? seed : System.currentTimeMillis() % 1_000_000;
+    DeliveryTest test;
+    try {
+      if (runs < 1) {
+        throw new IllegalArgumentException("--runs " + runs + ": must be >= 1");
+      }
+      test = DeliveryTest.builder().name(name).nodes(nodes).guarantee(parseGuarantee(guarantee))
+          .workload(workload).nemesis(nemesis).timeLimit(Duration.ofSeconds(timeLimit)).rate(rate)
+          .users(users).devicesPerUser(devicesPerUser).seed(firstSeed).bugs(bugs).env(env)
+          .results(results).quiet(Duration.ofSeconds(quietPeriod)).drainCap(Duration.ofSeconds(drainCap))
+          .token(System.getenv("DELIVERYCHECK_TOKEN"))
+          .progress(quiet ? null : new ProgressPrinter(human)).build();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    TestSpec s = test.spec();
+    List<RunResult> done = new ArrayList<>();
+    for (int i = 0; i < runs; i++) {
+      TestSpec run = s.withSeed(firstSeed + i);
+      if (!quiet) {
+        human.printf("deliverycheck test %s: seed %d%s, %d nodes (%s), %s, %s workload at %s/s, nemesis %s, %d s%s%n",
+            name, run.seed(), runs > 1 ? " (run " + (i + 1) + " of " + runs + ")" : "", nodes, env,
+            guarantee, workload, fmt(rate), nemesis.isEmpty() ? "none" : String.join(",", nemesis), timeLimit,
+            bugs.isEmpty() ? "" : ", bugs " + String.join(",", bugs));
+      }
+      RunResult r;
+      try {
+        r = io.deliverycheck.checker.runner.Runner.run(run);
+      } catch (SetupException e) {
+        System.err.printf("deliverycheck test: %s%n  logs: %s%n  details: %s%n", e.getMessage(),
+            e.runDir().resolve("logs"), e.runDir().resolve("error.txt"));
+        return 4;
+      } catch (IOException e) {
+        System.err.println("deliverycheck test: " + e.getMessage());
+        return 3;
+      }
+      done.add(r);
+      if (!quiet) {
+        ProgressPrinter.endLine(human);
+      }
+      human.println(verdictLine(r));
+      human.println("results: " + r.runDir());
+    }
+    if (runs > 1) {
+      human.println(summary(done));
+    }
+    if (json) {
+      System.out.println(json(done).toPrettyString());
+    }
+    return exitCode(done);
+  }
+
+  static Guarantee parseGuarantee(String g) {
+    for (Guarantee x : Guarantee.values()) {
+      if (x.wire().equals(g)) {
+        return x;
+      }
+    }
+    throw new IllegalArgumentException("--guarantee " + g + ": choose at-most-once, at-least-once or exactly-once");
+  }
+
+  /** Any invalid run: 1; else any unknown: 2; else 0. */
+  static int exitCode(List<RunResult> rs) {
+    if (rs.stream().anyMatch(r -> r.result().valid() == Validity.INVALID)) {
+      return 1;
+    }
+    if (rs.stream().anyMatch(r -> r.result().valid() == Validity.UNKNOWN)) {
+      return 2;
+    }
+    return 0;
+  }
+
+  static String verdictLine(RunResult r) {
+    var c = r.result().counts();
+    String v = switch (r.result().valid()) {
+      case VALID -> "VALID";
+      case INVALID -> "INVALID " + r.result().violations();
+      default -> "UNKNOWN";
+    };
+    return String.format("%s (%s): sent_ok %d, owed %d, delivered %d, lost %d, duplicated %d; drain: %s; achieved %.1f sends/s, missed slots %d",
+        v, r.result().guarantee().wire(), c.getOrDefault("sent_ok", 0L), c.getOrDefault("owed", 0L),
+        c.getOrDefault("delivered", 0L), c.getOrDefault("lost", 0L), c.getOrDefault("duplicated", 0L),
+        r.drainReason(), r.stats().achievedRate(), r.stats().missedSlots());
+  }
+
+  static String summary(List<RunResult> rs) {
+    StringBuilder sb = new StringBuilder("summary of " + rs.size() + " runs:\n");
+    for (RunResult r : rs) {
+      sb.append(String.format("  seed %-8d %-8s %-30s %s%n", r.seed(), r.result().valid(),
+          r.result().violations(), r.runDir()));
+    }
+    long valid = rs.stream().filter(r -> r.result().valid() == Validity.VALID).count();
+    long invalid = rs.stream().filter(r -> r.result().valid() == Validity.INVALID).count();
+    sb.append(String.format("  %d valid, %d invalid, %d unknown", valid, invalid, rs.size() - valid - invalid));
+    return sb.toString();
+  }
+
+  static ObjectNode json(List<RunResult> rs) {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("exit_code", exitCode(rs));
+    ArrayNode a = o.putArray("runs");
+    for (RunResult r : rs) {
+      ObjectNode x = r.result().toJson();
+      x.put("seed", r.seed());
+      x.put("run_dir", r.runDir().toString());
+      a.add(x);
+    }
+    return o;
+  }
+
+  private static String fmt(double d) {
+    return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+  }
+
+  /** The live progress line: \r-updated on a terminal, one line every 5 s otherwise. */
+  static final class ProgressPrinter implements TestSpec.ProgressListener {
+    private final PrintStream out;
+    private final boolean tty = System.console() != null;
+    private long lastPrinted = -5000;
+
+    ProgressPrinter(PrintStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public synchronized void onProgress(Progress p) {
+      if (tty) {
+        out.print("\r" + p.line() + "   ");
+        out.flush();
+      } else if (p.elapsedMillis() - lastPrinted >= 5000) {
+        lastPrinted = p.elapsedMillis();
+        out.println(p.line());
+      }
+    }
+
+    static void endLine(PrintStream out) {
+      if (System.console() != null) {
+        out.println();
+      }
+    }
   }
 }

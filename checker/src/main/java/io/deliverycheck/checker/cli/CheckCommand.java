@@ -1,14 +1,115 @@
 package io.deliverycheck.checker.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.deliverycheck.checker.CheckResult;
+import io.deliverycheck.checker.DeliveryChecker;
+import io.deliverycheck.checker.Guarantee;
+import io.deliverycheck.checker.history.HistoryFormatException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-/** Placeholder until this command is built; replaced by its owner. */
-@Command(name = "check", mixinStandardHelpOptions = true, description = "Check a history against a delivery guarantee.")
+/**
+ * {@code deliverycheck check HISTORY --guarantee G [--out DIR] [--json] [--quiet]}: judges a stored
+ * history, prints a summary, writes {@code results.json}. Exit codes: 0 valid, 1 invalid,
+ * 2 unknown, 3 unreadable history (nothing is written then), 64 bad command line.
+ */
+@Command(
+    name = "check",
+    mixinStandardHelpOptions = true,
+    exitCodeOnInvalidInput = 64,
+    description = {
+      "Check a history against a delivery guarantee (docs/history-format.md).",
+      "Prints a summary and writes results.json into DIR (default: the history's folder)."
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:valid", "1:invalid (a forbidden outcome was found)",
+      "2:unknown (no drained op, or no send was acknowledged)",
+      "3:the history cannot be read (missing file, bad line; nothing written)",
+      "64:bad command line"
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  deliverycheck check results/default/latest/history.jsonl \\",
+      "      --guarantee exactly-once",
+      "  deliverycheck check run/history.jsonl.gz --guarantee at-least-once \\",
+      "      --out /tmp/r --quiet; echo $?"
+    })
 public final class CheckCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "HISTORY", description = "The history file (history.jsonl or .jsonl.gz).")
+  Path history;
+
+  @Option(names = "--guarantee", required = true, paramLabel = "G", converter = GuaranteeConverter.class,
+      description = "The guarantee the system claims: at-most-once, at-least-once or exactly-once.")
+  Guarantee guarantee;
+
+  @Option(names = "--out", paramLabel = "DIR", description = "Where to write results.json (default: the history's folder).")
+  Path out;
+
+  @Option(names = "--json", description = "Print results.json to stdout instead of the summary.")
+  boolean json;
+
+  @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors; the exit code is the verdict.")
+  boolean quiet;
+
   @Override
   public Integer call() {
-    System.err.println("deliverycheck check: not built yet");
-    return 4;
+    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter outw = spec.commandLine().getOut();
+    CheckResult r;
+    try {
+      r = DeliveryChecker.check(history, guarantee);
+    } catch (HistoryFormatException e) {
+      err.println("deliverycheck check: unreadable history: " + e.getMessage());
+      err.flush();
+      return 3;
+    } catch (IOException e) {
+      err.println("deliverycheck check: cannot read " + history + ": " + e.getMessage());
+      err.flush();
+      return 3;
+    }
+    Path dir = out != null ? out : history.toAbsolutePath().getParent();
+    Path results = dir.resolve("results.json");
+    try {
+      r.writeJson(results);
+    } catch (IOException e) {
+      err.println("deliverycheck check: cannot write " + results + ": " + e);
+      err.flush();
+      return 3;
+    }
+    if (json) {
+      try {
+        outw.println(JSON.writeValueAsString(r.toJson()));
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    } else if (!quiet) {
+      outw.print(r.summary());
+      outw.println("  results: " + results);
+    }
+    outw.flush();
+    return r.exitCode();
+  }
+
+  /** Parses a guarantee with a message listing the accepted values. */
+  static final class GuaranteeConverter implements ITypeConverter<Guarantee> {
+    @Override
+    public Guarantee convert(String value) {
+      return Guarantee.parse(value);
+    }
   }
 }

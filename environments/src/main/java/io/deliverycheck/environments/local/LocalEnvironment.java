@@ -1,0 +1,335 @@
+package io.deliverycheck.environments.local;
+
+import io.deliverycheck.checker.history.Recorder;
+import io.deliverycheck.checker.runner.Environment;
+import io.deliverycheck.checker.runner.Grudge;
+import io.deliverycheck.environments.EnvironmentConfig;
+import io.deliverycheck.environments.db.HarnessPostgres;
+import io.deliverycheck.environments.process.Cleanup;
+import io.deliverycheck.environments.process.HealthProbe;
+import io.deliverycheck.environments.process.NodeProcess;
+import io.deliverycheck.environments.process.NodeSet;
+import io.deliverycheck.environments.process.Ports;
+import io.deliverycheck.environments.proxy.TcpProxy;
+import io.vertx.core.Vertx;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * The default environment, no privileges needed: every node is a child process of the harness on its
+ * own loopback address (n1 on 127.0.0.11, n2 on 127.0.0.12, ...), the database is the harness's own
+ * PostgreSQL, and every link runs through a harness-owned {@link TcpProxy}:
+ * <ul>
+ *   <li>cluster: one proxy in front of each node's JGroups port; nodes advertise it as their external
+ *       address and list all of them as {@code --peers}. The proxy names the source node of a
+ *       connection from its source address (JGroups binds client sockets to {@code --bind-host}).</li>
+ *   <li>database: one proxy per node in front of PostgreSQL ({@code --pg-url} of that node).</li>
+ *   <li>clients: one proxy per node in front of its HTTP port ({@link #clientEndpoint}).</li>
+ * </ul>
+ * A partition closes the proxied connections crossing the cut and refuses new ones; a link cut in
+ * either direction of a grudge is cut both ways (a TCP connection cannot be half-cut). A link delay
+ * holds bytes in the cluster and database proxies. The admin endpoint is direct.
+ *
+ * <p>Run folder: {@code logs/<id>.log} (the node's log), {@code logs/<id>.out} (its stdout/stderr),
+ * {@code logs/postgres.log}; the database's data in {@code db/}, deleted at close unless kept.
+ */
+public final class LocalEnvironment implements Environment {
+
+    private static final Duration STOP_GRACE = Duration.ofSeconds(5);
+
+    private final EnvironmentConfig config;
+    private final List<String> names;
+    private final Map<String, String> hostOf = new LinkedHashMap<>();
+    private final Map<String, String> nodeOfHost = new HashMap<>();
+    private final Map<String, Integer> httpPort = new HashMap<>();
+    private final Map<String, Integer> clusterPort = new HashMap<>();
+    private final Map<String, TcpProxy> clusterProxy = new LinkedHashMap<>();
+    private final Map<String, TcpProxy> dbProxy = new LinkedHashMap<>();
+    private final Map<String, TcpProxy> clientProxy = new LinkedHashMap<>();
+    private final Cleanup cleanup = new Cleanup("local-environment", this::close);
+    private Path runDir;
+    private Path logDir;
+    private Vertx vertx;
+    private HarnessPostgres db;
+    private NodeSet nodes;
+    private boolean closed;
+
+    public LocalEnvironment(EnvironmentConfig config) {
+        this.config = config;
+        this.names = config.nodeNames();
+        for (int i = 0; i < names.size(); i++) {
+            String host = "127.0.0." + (11 + i);
+            hostOf.put(names.get(i), host);
+            nodeOfHost.put(host, names.get(i));
+        }
+    }
+
+    @Override
+    public synchronized void setup(Path runDir, Recorder rec) throws Exception {
+        if (this.runDir != null) {
+            throw new IllegalStateException("setup already called");
+        }
+        this.runDir = runDir.toAbsolutePath();
+        this.logDir = this.runDir.resolve("logs");
+        Files.createDirectories(logDir);
+        cleanup.register();
+        try {
+            db = new HarnessPostgres(this.runDir.resolve("db"), logDir.resolve("postgres.log"), List.of(), List.of(), config.keepData());
+            db.start();
+            vertx = Vertx.vertx();
+            InetSocketAddress pg = new InetSocketAddress("127.0.0.1", db.port());
+            for (String n : names) {
+                String host = hostOf.get(n);
+                httpPort.put(n, Ports.free(host));
+                clusterPort.put(n, Ports.free(host));
+                clusterProxy.put(n, TcpProxy.start(vertx, "cluster-" + n, "127.0.0.1", 0,
+                        new InetSocketAddress(host, clusterPort.get(n)), h -> nodeOfHost.getOrDefault(h, h)));
+                dbProxy.put(n, TcpProxy.start(vertx, "db-" + n, "127.0.0.1", 0, pg, h -> n));
+                clientProxy.put(n, TcpProxy.start(vertx, "client-" + n, "127.0.0.1", 0,
+                        new InetSocketAddress(host, httpPort.get(n)), h -> "client"));
+            }
+            HealthProbe probe = new HealthProbe(config.token());
+            nodes = new NodeSet(probe, this::adminEndpoint, this::nodeLog);
+            for (String n : names) {
+                nodes.add(new NodeProcess(n, command(n), logDir.resolve(n + ".out")));
+            }
+            for (String n : names) {
+                nodes.get(n).start();
+            }
+            nodes.awaitHealthy(config.startTimeout());
+        } catch (Exception e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** The node's command line: the environment's flags, then the configured extra flags. */
+    List<String> command(String n) {
+        List<String> cmd = new ArrayList<>(config.javaCommandLine());
+        String peers = clusterProxy.values().stream()
+                .map(p -> p.address().getHostString() + ":" + p.address().getPort())
+                .collect(Collectors.joining(","));
+        cmd.addAll(List.of(
+                "--id", n,
+                "--bind-host", hostOf.get(n),
+                "--http-port", Integer.toString(httpPort.get(n)),
+                "--cluster-port", Integer.toString(clusterPort.get(n)),
+                "--cluster-external-host", clusterProxy.get(n).address().getHostString(),
+                "--cluster-external-port", Integer.toString(clusterProxy.get(n).address().getPort()),
+                "--peers", peers,
+                "--pg-url", "postgresql://postgres@127.0.0.1:" + dbProxy.get(n).address().getPort() + "/postgres",
+                "--log-dir", logDir.toString()));
+        if (config.token() != null) {
+            cmd.addAll(List.of("--token", config.token()));
+        }
+        cmd.addAll(config.nodeFlags());
+        return cmd;
+    }
+
+    private Path nodeLog(String n) {
+        return logDir.resolve(n + ".log");
+    }
+
+    @Override
+    public List<String> nodes() {
+        return names;
+    }
+
+    @Override
+    public URI clientEndpoint(String node) {
+        InetSocketAddress a = requireStarted(clientProxy, node).address();
+        return URI.create("http://" + a.getHostString() + ":" + a.getPort());
+    }
+
+    @Override
+    public URI adminEndpoint(String node) {
+        requireNode(node);
+        return URI.create("http://" + hostOf.get(node) + ":" + httpPort.get(node));
+    }
+
+    @Override
+    public void kill(String node) throws Exception {
+        requireNodes().get(node).kill();
+    }
+
+    @Override
+    public void restart(String node) throws Exception {
+        NodeProcess p = requireNodes().get(node);
+        p.start();
+        nodes.awaitServing(node, config.startTimeout());
+    }
+
+    @Override
+    public void pause(String node) throws Exception {
+        requireNodes().get(node).pause();
+    }
+
+    @Override
+    public void resume(String node) throws Exception {
+        requireNodes().get(node).resume();
+    }
+
+    @Override
+    public synchronized void partition(Grudge grudge) throws Exception {
+        requireNodes();
+        for (String m : grudge.refuses().keySet()) {
+            if (!m.equals(Grudge.DB) && !names.contains(m)) {
+                throw new IllegalArgumentException("grudge names unknown member '" + m + "' (members: " + names + ", db)");
+            }
+        }
+        for (String j : names) {
+            Set<String> refused = new HashSet<>();
+            for (String i : names) {
+                if (!i.equals(j) && grudge.cuts(i, j)) {
+                    refused.add(i);
+                }
+            }
+            clusterProxy.get(j).refuse(refused);
+            dbProxy.get(j).refuse(grudge.cuts(j, Grudge.DB) ? Set.of(j) : Set.of());
+        }
+    }
+
+    @Override
+    public synchronized void heal() throws Exception {
+        if (nodes == null) {
+            return;
+        }
+        for (String n : names) {
+            clusterProxy.get(n).refuse(Set.of());
+            dbProxy.get(n).refuse(Set.of());
+        }
+    }
+
+    @Override
+    public void restartDatabase() throws Exception {
+        requireNodes();
+        db.crashRestart();
+    }
+
+    @Override
+    public synchronized void delayLinks(Duration delay) throws Exception {
+        requireNodes();
+        for (String n : names) {
+            clusterProxy.get(n).delay(delay);
+            dbProxy.get(n).delay(delay);
+        }
+    }
+
+    @Override
+    public synchronized void clearDelay() throws Exception {
+        if (nodes == null) {
+            return;
+        }
+        delayLinks(Duration.ZERO);
+    }
+
+    @Override
+    public void disconnectClients(String node) throws Exception {
+        requireStarted(clientProxy, node).closeAll();
+    }
+
+    @Override
+    public void awaitHealthy(Duration timeout) throws Exception {
+        requireNodes().awaitHealthy(timeout);
+    }
+
+    @Override
+    public List<Path> logs() {
+        if (logDir == null) {
+            return List.of();
+        }
+        List<Path> logs = new ArrayList<>();
+        for (String n : names) {
+            logs.add(nodeLog(n));
+            logs.add(logDir.resolve(n + ".out"));
+        }
+        logs.add(logDir.resolve("postgres.log"));
+        return logs;
+    }
+
+    /** The proxies' view of a node's links, for tests and diagnostics. */
+    public TcpProxy clusterProxy(String node) {
+        return requireStarted(clusterProxy, node);
+    }
+
+    /** The PIDs of the node processes that are alive. */
+    public Map<String, Long> pids() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        if (nodes != null) {
+            for (String n : names) {
+                NodeProcess p = nodes.get(n);
+                if (p.alive()) {
+                    out.put(n, p.pid());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The database, for tests and diagnostics. */
+    public HarnessPostgres database() {
+        return db;
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        if (nodes != null) {
+            nodes.stopAll(STOP_GRACE);
+        }
+        for (Map<String, TcpProxy> m : List.of(clientProxy, clusterProxy, dbProxy)) {
+            m.values().forEach(TcpProxy::close);
+        }
+        if (vertx != null) {
+            try {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // best effort: its threads are daemons
+            }
+        }
+        if (db != null) {
+            db.close();
+        }
+        cleanup.unregister();
+    }
+
+    private NodeSet requireNodes() {
+        if (nodes == null || closed) {
+            throw new IllegalStateException("environment not set up (or closed)");
+        }
+        return nodes;
+    }
+
+    private void requireNode(String node) {
+        if (!hostOf.containsKey(node)) {
+            throw new IllegalArgumentException("no node named '" + node + "' (nodes: " + String.join(", ", names) + ")");
+        }
+    }
+
+    private <T> T requireStarted(Map<String, T> map, String node) {
+        requireNode(node);
+        T t = map.get(node);
+        if (t == null) {
+            throw new IllegalStateException("environment not set up");
+        }
+        return t;
+    }
+}

@@ -1,0 +1,46 @@
+package io.deliverycheck.workloads;
+
+import io.deliverycheck.checker.history.OpType;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * How a send's HTTP answer is recorded (Contract 2): 200 {@code accepted} is {@code ok}; 400, 401,
+ * 404, 409 and 503 with {@code "committed":false} are {@code fail} (certainly not stored); any other
+ * answer, a timeout or a lost connection is {@code info} (it may have happened).
+ *
+ * @param retry whether the sender may try again with the same id and key
+ */
+record Outcome(OpType type, String error, String msg, boolean retry) {
+
+  static Outcome of(int status, String body) {
+    JsonObject json;
+    try {
+      json = body == null || body.isBlank() ? new JsonObject() : new JsonObject(body);
+    } catch (RuntimeException e) {
+      json = new JsonObject();
+    }
+    String error = json.getString("error", "HTTP " + status);
+    if (status == 200) {
+      if ("accepted".equals(json.getString("state"))) {
+        return new Outcome(OpType.OK, null, json.getString("msg"), false);
+      }
+      return new Outcome(OpType.INFO, "unexpected answer: " + abbreviate(body), null, true);
+    }
+    if (status == 400 || status == 401 || status == 404 || status == 409) {
+      return new Outcome(OpType.FAIL, "HTTP " + status + ": " + error, null, false);
+    }
+    if (status == 503 && Boolean.FALSE.equals(json.getValue("committed"))) {
+      return new Outcome(OpType.FAIL, "HTTP 503: " + error, null, true);
+    }
+    return new Outcome(OpType.INFO, "HTTP " + status + ": " + error, null, true);
+  }
+
+  static Outcome indeterminate(Throwable t) {
+    String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    return new Outcome(OpType.INFO, m, null, true);
+  }
+
+  private static String abbreviate(String s) {
+    return s == null ? "" : s.length() > 200 ? s.substring(0, 200) + "..." : s;
+  }
+}

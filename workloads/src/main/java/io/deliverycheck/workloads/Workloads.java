@@ -1,0 +1,16 @@
+package io.deliverycheck.workloads;
+
+import io.deliverycheck.checker.runner.Workload;
+import java.util.List;
+
+/** The registry of workloads by name: {@code chat}, {@code payments}, {@code poison}. */
+public final class Workloads {
+  public static final List<String> NAMES = List.of("chat", "payments", "poison");
+
+  private Workloads() {}
+
+  /** A fresh workload of {@code config.kind()}. */
+  public static Workload create(WorkloadConfig config) {
+    return new DeliveryWorkload(config);
+  }
+}
