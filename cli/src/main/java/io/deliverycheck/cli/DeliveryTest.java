@@ -188,6 +188,15 @@ public final class DeliveryTest {
         throw new IllegalArgumentException("--time-limit " + timeLimit.toSeconds() + ": must be > 0 seconds");
       }
       NemesisConfig.parse(nemesis);
+      if (!env.equals("fake")) {
+        for (String bug : bugs) {
+          try {
+            io.deliverycheck.node.Bug.parse(bug);
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--bug: " + e.getMessage());
+          }
+        }
+      }
       new WorkloadConfig(workload, guarantee, seed, rate, users, devicesPerUser, 0, 3, Duration.ofSeconds(2), 0.2, 0.05, token);
       return new DeliveryTest(this);
     }

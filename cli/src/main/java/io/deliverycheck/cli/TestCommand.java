@@ -25,20 +25,24 @@ import picocli.CommandLine.Spec;
 /**
  * {@code deliverycheck test}: runs a whole verification (set up, workload + faults, heal, drain,
  * check, report) and exits as {@code check} does: 0 valid, 1 invalid, 2 unknown, 3 the history
- * could not be read; 4 when the set-up failed (the message names what failed and where the logs
- * are).
+ * could not be read; 4 when an option is wrong or the set-up failed (the message names what
+ * failed and where the logs are).
  */
 @Command(
     name = "test",
     mixinStandardHelpOptions = true,
     sortOptions = false,
+    exitCodeOnInvalidInput = 4,
+    exitCodeOnExecutionException = 4,
     description = {
-      "Run a verification test end to end: start a reference cluster with its own PostgreSQL,",
-      "run a workload while injecting faults, heal, drain, check the history, store the run."
+      "Run a verification end to end: start a reference cluster with its own PostgreSQL, run a "
+          + "workload while injecting faults, heal, drain, check the history and store the run "
+          + "under results/<name>/<timestamp>/."
     },
     footer = {
       "",
-      "Exit codes: 0 valid, 1 invalid, 2 unknown, 3 unreadable history, 4 setup failed.",
+      "Exit codes: 0 valid, 1 invalid, 2 unknown, 3 unreadable history,",
+      "4 bad options or set-up failed (nothing was judged).",
       "",
       "Examples:",
       "  deliverycheck test                                   3 nodes, exactly-once, 60 s of faults",
@@ -48,54 +52,54 @@ import picocli.CommandLine.Spec;
 public final class TestCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--nodes", defaultValue = "3", description = "Number of nodes (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--nodes", paramLabel = "N", defaultValue = "3", description = "Number of nodes (default: ${DEFAULT-VALUE}).")
   int nodes;
 
-  @Option(names = "--guarantee", defaultValue = "exactly-once",
+  @Option(names = "--guarantee", paramLabel = "G", defaultValue = "exactly-once",
       description = "at-most-once, at-least-once or exactly-once (default: ${DEFAULT-VALUE}).")
   String guarantee;
 
-  @Option(names = "--workload", defaultValue = "chat", description = "chat, payments or poison (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--workload", paramLabel = "W", defaultValue = "chat", description = "chat, payments or poison (default: ${DEFAULT-VALUE}).")
   String workload;
 
-  @Option(names = "--nemesis", defaultValue = "partition,kill,pause", split = ",",
+  @Option(names = "--nemesis", paramLabel = "FAULT", defaultValue = "partition,kill,pause", split = ",",
       description = "Faults, any of partition,kill,pause,db-restart,link-delay,device-disconnect (or partition-<shape>), all, or none (default: ${DEFAULT-VALUE}).")
   List<String> nemesis;
 
-  @Option(names = "--time-limit", defaultValue = "60", description = "Seconds of workload and faults (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--time-limit", paramLabel = "SECONDS", defaultValue = "60", description = "Seconds of workload and faults (default: ${DEFAULT-VALUE}).")
   int timeLimit;
 
-  @Option(names = "--rate", defaultValue = "10", description = "Sends per second (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--rate", paramLabel = "PER_SECOND", defaultValue = "10", description = "Sends per second (default: ${DEFAULT-VALUE}).")
   double rate;
 
-  @Option(names = "--users", defaultValue = "10", description = "Users (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--users", paramLabel = "N", defaultValue = "10", description = "Users (default: ${DEFAULT-VALUE}).")
   int users;
 
-  @Option(names = "--devices-per-user", defaultValue = "2", description = "Devices per user (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--devices-per-user", paramLabel = "N", defaultValue = "2", description = "Devices per user (default: ${DEFAULT-VALUE}).")
   int devicesPerUser;
 
-  @Option(names = "--seed", description = "Seed of the workload and the fault plan (default: from the clock, printed).")
+  @Option(names = "--seed", paramLabel = "SEED", description = "Seed of the workload and the fault plan (default: from the clock, printed).")
   Long seed;
 
-  @Option(names = "--bug", description = "A planted bug passed to the nodes (repeatable): ack-before-commit, no-idempotency-key, gateway-write-is-delivered, no-lease, no-dead-letter, no-backoff.")
+  @Option(names = "--bug", paramLabel = "NAME", description = "A planted bug passed to the nodes (repeatable): ack-before-commit, no-idempotency-key, gateway-write-is-delivered, no-lease, no-dead-letter, no-backoff.")
   List<String> bugs = new ArrayList<>();
 
-  @Option(names = "--env", defaultValue = "local", description = "local, netns or fake (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--env", paramLabel = "ENV", defaultValue = "local", description = "local, netns or fake (default: ${DEFAULT-VALUE}).")
   String env;
 
-  @Option(names = "--runs", defaultValue = "1", description = "Repeat with seeds seed..seed+N-1 and summarise (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--runs", paramLabel = "N", defaultValue = "1", description = "Repeat with seeds seed..seed+N-1 and summarise (default: ${DEFAULT-VALUE}).")
   int runs;
 
-  @Option(names = "--name", defaultValue = "default", description = "Test name: results/<name>/ (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--name", paramLabel = "NAME", defaultValue = "default", description = "Test name: results/<name>/ (default: ${DEFAULT-VALUE}).")
   String name;
 
-  @Option(names = "--results", description = "Results folder (default: results/ of the repository, else ./results).")
+  @Option(names = "--results", paramLabel = "DIR", description = "Results folder (default: results/ of the repository, else ./results).")
   Path results;
 
-  @Option(names = "--quiet-period", defaultValue = "5", description = "Drain ends after this many seconds without a receive (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--quiet-period", paramLabel = "SECONDS", defaultValue = "5", description = "Drain ends after this many seconds without a receive (default: ${DEFAULT-VALUE}).")
   int quietPeriod;
 
-  @Option(names = "--drain-cap", defaultValue = "60", description = "The drain never lasts longer than this many seconds (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--drain-cap", paramLabel = "SECONDS", defaultValue = "60", description = "The drain never lasts longer than this many seconds (default: ${DEFAULT-VALUE}).")
   int drainCap;
 
   @Option(names = "--quiet", description = "Print only the verdict and the results folder.")

@@ -8,7 +8,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.pgclient.PgException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -163,7 +162,7 @@ final class Api {
 
   /** A PostgreSQL error answer means the statement (hence its transaction) did not commit. */
   private void storeError(RoutingContext rc, Throwable e) {
-    if (e instanceof PgException) {
+    if (Store.notCommitted(e)) {
       json(rc, 503, err("not committed: " + e.getMessage()).put("committed", false));
     } else {
       node.log.warning("store outcome unknown: " + e);

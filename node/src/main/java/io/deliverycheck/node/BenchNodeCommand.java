@@ -38,7 +38,7 @@ public final class BenchNodeCommand implements Callable<Integer> {
   int window;
   @Option(names = "--devices", defaultValue = "200", description = "Recipient devices, one per user (default ${DEFAULT-VALUE}).")
   int devices;
-  @Option(names = "--pool-size", defaultValue = "8", description = "PostgreSQL connections per node (default ${DEFAULT-VALUE}).")
+  @Option(names = "--pool-size", defaultValue = "10", description = "PostgreSQL connections per node (default ${DEFAULT-VALUE}).")
   int poolSize;
   @Option(names = "--rabbitmq", defaultValue = "/usr/lib/rabbitmq/bin/rabbitmq-server",
       description = "rabbitmq-server to start privately for the side-by-side run (default ${DEFAULT-VALUE}).")
@@ -61,12 +61,13 @@ public final class BenchNodeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     System.setProperty("jgroups.use.jdk_logger", "true");
     Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+    Logger.getLogger("org.jgroups").setLevel(java.util.logging.Level.OFF); // shutdown noise between scenarios
     Path work = Files.createTempDirectory("dc-bench-node");
     Logger log = Logger.getLogger("io.deliverycheck.bench");
     List<Result> results = new ArrayList<>();
     try (Database db = Database.startEmbedded(work.resolve("pg-owner"), 0, log)) {
       System.out.println("bench node: PostgreSQL " + db.url() + " (fsync=on, synchronous_commit=on), "
-          + Runtime.getRuntime().availableProcessors() + " cores, work dir " + work);
+          + Runtime.getRuntime().availableProcessors() + " cores, " + uptime() + ", work dir " + work);
       for (int n : sizes) {
         for (String g : guarantees) {
           results.add(scenario(db, work, n, Guarantee.parse(g)));
@@ -81,6 +82,7 @@ public final class BenchNodeCommand implements Callable<Integer> {
       }
     }
     print(results);
+    deleteTree(work);
     return 0;
   }
 
@@ -89,7 +91,7 @@ public final class BenchNodeCommand implements Callable<Integer> {
     try {
       Pool p = db.pool(vx, 1);
       Node.await(Database.migrate(p).compose(x -> p.query(
-          "TRUNCATE deliveries, dead_letters, messages, devices, device_sessions").execute()), 60);
+          "TRUNCATE deliveries, dead_letters, messages, devices").execute()), 60);
       Node.await(p.close(), 10);
     } finally {
       Node.await(vx.close(), 10);
@@ -156,16 +158,23 @@ public final class BenchNodeCommand implements Callable<Integer> {
         drain(load, durationS);
         // fixed rate latency
         load.latency.getIntervalHistogram();
+        load.acceptLatency.getIntervalHistogram();
         load.recordLatency = true;
         load.fixedRate(rate, System.nanoTime() + durationS * 1_000_000_000L);
         Thread.sleep(durationS * 1000L);
         drain(load, 10);
         Histogram h = load.latency.getIntervalHistogram();
+        Histogram ha = load.acceptLatency.getIntervalHistogram();
+        System.out.printf(Locale.ROOT, "bench node: %d node(s) %s: accept round trip at %d/s p50 %.2f ms p99 %.2f ms%n",
+            size, g.wire(), rate, ha.getValueAtPercentile(50) / 1000.0, ha.getValueAtPercentile(99) / 1000.0);
         Result r = new Result("deliverycheck", size, g.wire(), acc, del, h.getValueAtPercentile(50) / 1000.0,
             h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0, load.errors.get());
         System.out.printf(Locale.ROOT, "bench node: %d node(s) %s: %.0f accepted/s, %.0f delivered/s at saturation;"
             + " at %d/s p50 %.2f ms p99 %.2f ms max %.1f ms (%d latency samples, %d errors)%n", size, g.wire(),
             acc, del, rate, r.p50Ms(), r.p99Ms(), r.maxMs(), h.getTotalCount(), load.errors.get());
+        for (Node x : nodes) {
+          System.out.println("bench node: " + x.id() + " group commit (batches/requests): " + x.groupCommitStats());
+        }
         return r;
       }
     } finally {
@@ -184,8 +193,26 @@ public final class BenchNodeCommand implements Callable<Integer> {
     Thread.sleep(200);
   }
 
+  /** The load average, so a result can be judged against what else ran on the machine. */
+  private static String uptime() {
+    try {
+      return "load average " + Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (java.io.IOException e) {
+      return "load average unknown";
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException e) {
+      System.out.println("bench node: could not delete " + dir + ": " + e.getMessage());
+    }
+  }
+
   private static void print(List<Result> rs) {
     System.out.println();
+    System.out.println("(" + uptime() + ")");
     System.out.println("| system | nodes | guarantee | accepted/s (saturation) | delivered/s (saturation) | p50 ms | p99 ms | max ms | errors |");
     System.out.println("|---|---|---|---|---|---|---|---|---|");
     for (Result r : rs) {

@@ -37,7 +37,9 @@ public final class Database implements AutoCloseable {
   public static Database startEmbedded(Path dataDir, int port, Logger log) throws IOException {
     Path pgdata = dataDir.resolve("pg");
     Files.createDirectories(dataDir);
-    EmbeddedPostgres pg = EmbeddedPostgres.builder()
+    EmbeddedPostgres pg;
+    try {
+      pg = EmbeddedPostgres.builder()
         .setDataDirectory(pgdata)
         .setCleanDataDirectory(false)
         .setRegisterShutdownHook(false)
@@ -47,6 +49,10 @@ public final class Database implements AutoCloseable {
         .setServerConfig("full_page_writes", "on")
         .setServerConfig("max_connections", "100")
         .start();
+    } catch (IOException | RuntimeException e) {
+      throw new IOException("embedded PostgreSQL under " + pgdata + (port != 0 ? " on port " + port : "") + ": "
+          + e.getMessage(), e);
+    }
     String url = "postgresql://postgres@127.0.0.1:" + pg.getPort() + "/postgres";
     log.info("embedded PostgreSQL up at " + url + " (data " + pgdata + ", fsync=on, synchronous_commit=on)");
     return new Database(pg, url);
@@ -57,9 +63,13 @@ public final class Database implements AutoCloseable {
     return url;
   }
 
-  /** A pipelined pool on the given Vert.x. */
+  /**
+   * A pool on the given Vert.x. Pipelining is off on purpose: pipelined autocommit statements on one
+   * connection commit one after the other, one WAL flush each; separate connections let PostgreSQL
+   * flush concurrent commits together (measured: docs/benchmarks.md).
+   */
   public Pool pool(Vertx vertx, int size) {
-    PgConnectOptions connect = PgConnectOptions.fromUri(url).setPipeliningLimit(256).setCachePreparedStatements(true)
+    PgConnectOptions connect = PgConnectOptions.fromUri(url).setPipeliningLimit(1).setCachePreparedStatements(true)
         .setReconnectAttempts(0);
     PoolOptions pool = new PoolOptions().setMaxSize(size).setMaxWaitQueueSize(10_000)
         .setConnectionTimeout(5).setIdleTimeout(60);

@@ -54,6 +54,22 @@ final class Gateway {
     return false;
   }
 
+  /** The devices connected here: {users, devices}, or {user, device} only. */
+  String[][] connected(String onlyUser, String onlyDevice) {
+    if (onlyUser != null) {
+      return get(onlyUser, onlyDevice) == null ? new String[][] {{}, {}}
+          : new String[][] {{onlyUser}, {onlyDevice}};
+    }
+    String[] us = new String[devices.size()];
+    String[] ds = new String[devices.size()];
+    int i = 0;
+    for (Device d : devices.values()) {
+      us[i] = d.user;
+      ds[i++] = d.device;
+    }
+    return new String[][] {us, ds};
+  }
+
   Device get(String user, String device) {
     return devices.get(Directory.deviceKey(user, device));
   }

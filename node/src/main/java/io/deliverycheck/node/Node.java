@@ -53,6 +53,11 @@ public final class Node implements AutoCloseable {
   private Gateway gateway;
   private ReceiptHub receipts;
   private volatile boolean closed;
+  private boolean[] workerBusy;
+  private int idleTicks;
+  private int skipTicks;
+  /** A worker step or a group-commit batch that takes longer is given up (outcome unknown). */
+  static final long STEP_TIMEOUT_S = 10;
 
   public Node(NodeConfig cfg) {
     this.cfg = cfg;
@@ -95,6 +100,12 @@ public final class Node implements AutoCloseable {
     return closed;
   }
 
+  /** "accept: batches/requests, ack: batches/requests" (group commit efficiency, for the benchmark). */
+  public String groupCommitStats() {
+    return "accept " + acceptGroup.batches.sum() + "/" + acceptGroup.requests.sum() + ", ack "
+        + ackGroup.batches.sum() + "/" + ackGroup.requests.sum();
+  }
+
   /** Current view (member ids). */
   public List<String> view() {
     return cluster == null ? List.of(cfg.id) : cluster.view();
@@ -130,11 +141,11 @@ public final class Node implements AutoCloseable {
           ctx = context;
           pool = db.pool(vertx, cfg.poolSize);
           store = new Store(pool, cfg.id, cfg.leaseMs);
-          int inFlight = Math.max(1, cfg.poolSize / 2);
+          int inFlight = Math.max(1, Math.min(cfg.groupCommitInFlight, (cfg.poolSize - 2) / 2));
           acceptGroup = new GroupCommit<>(256, inFlight, store::acceptBatch, q -> store.accept(q, null));
           ackGroup = new GroupCommit<>(256, inFlight, store::markDeliveredBatch,
               q -> store.markDelivered(q.msg(), q.recipient(), q.device()));
-          Database.migrate(pool).compose(x -> store.clearSessions(cfg.id)).onComplete(p);
+          p.complete();
         }
       }).onComplete(ar -> {
         if (ar.succeeded()) {
@@ -144,9 +155,14 @@ public final class Node implements AutoCloseable {
         }
       });
       await(ready.future(), 60);
+      migrateWithRetry();
       int clusterPort = cfg.clusterPort != 0 ? cfg.clusterPort : Database.freePort();
       cluster = new Cluster(cfg, dir, ctx, log, this::onClusterMessage);
-      cluster.start(clusterPort);
+      try {
+        cluster.start(clusterPort);
+      } catch (Exception e) {
+        throw new java.io.IOException("JGroups " + cfg.bindHost + ":" + clusterPort + ": " + e.getMessage(), e);
+      }
       log.info("cluster port " + clusterPort + ", view " + cluster.view());
       Promise<HttpServer> listening = Promise.promise();
       ctx.runOnContext(x -> {
@@ -156,10 +172,10 @@ public final class Node implements AutoCloseable {
             .requestHandler(api.router())
             .webSocketHandshakeHandler(api::handshake)
             .webSocketHandler(api::webSocket);
-        http.listen().onComplete(listening);
-        for (int i = 0; i < Math.max(1, cfg.workers); i++) {
-          scheduleWorker(i);
-        }
+        http.listen().recover(e -> Future.failedFuture(new java.io.IOException(
+            "HTTP " + cfg.bindHost + ":" + cfg.httpPort + ": " + e.getMessage(), e))).onComplete(listening);
+        workerBusy = new boolean[Math.max(1, cfg.workers)];
+        tick();
       });
       await(listening.future(), 30);
       log.info("READY " + cfg.id + " " + url());
@@ -167,6 +183,27 @@ public final class Node implements AutoCloseable {
       log.log(Level.SEVERE, "start failed", e);
       kill();
       throw e;
+    }
+  }
+
+  /**
+   * Creates the schema, retrying for up to a minute while the database is unreachable (a node
+   * restarted during a database restart or partition waits for it instead of dying). Runs on the
+   * starting thread, never on an event loop.
+   */
+  private void migrateWithRetry() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        await(Database.migrate(pool), 30);
+        return;
+      } catch (Exception e) {
+        if (System.nanoTime() > deadline) {
+          throw new java.io.IOException("database " + db.url() + " unreachable for 60 s: " + e.getMessage(), e);
+        }
+        log.warning("database not ready (" + e.getMessage() + "), retrying in 1 s");
+        Thread.sleep(1000);
+      }
     }
   }
 
@@ -317,14 +354,10 @@ public final class Node implements AutoCloseable {
         if (dir.removeLocal(key)) {
           cluster.announce(key, false);
         }
-        if (!closed) {
-          store.closeSession(user, device, d.conn);
-        }
       }
     });
-    store.openSession(user, device, cfg.id, d.conn)
-        .compose(x -> claimAndPush(user, device))
-        .onFailure(e -> log.warning("session of " + user + "/" + device + ": " + e));
+    claimAndPush(user, device).timeout(STEP_TIMEOUT_S, TimeUnit.SECONDS)
+        .onFailure(e -> log.warning("claim on connect of " + user + "/" + device + ": " + e));
   }
 
   private void deviceMessage(Gateway.Device d, String text) {
@@ -414,45 +447,78 @@ public final class Node implements AutoCloseable {
 
   // ---------------------------------------------------------------- workers
 
-  private void scheduleWorker(int i) {
+  /**
+   * The workers' clock: at every multiple of the poll period all idle worker loops of this node run
+   * at once (and, clocks agreeing, those of the other nodes too), which is the contention that
+   * FOR UPDATE SKIP LOCKED and leases resolve. After ticks that found nothing, up to 4 ticks are
+   * skipped, so an idle cluster does not poll its database 10 times a second per loop.
+   */
+  private void tick() {
     if (closed) {
       return;
     }
-    long delay = cfg.pollMs - (System.currentTimeMillis() % cfg.pollMs);
-    vertx.setTimer(Math.max(1, delay), t -> {
-      if (closed) {
+    vertx.setTimer(Math.max(1, cfg.pollMs - (System.currentTimeMillis() % cfg.pollMs)), t -> {
+      tick();
+      if (skipTicks > 0) {
+        skipTicks--;
         return;
       }
-      Future<?> f = Future.succeededFuture();
-      boolean retries = cfg.guarantee != Guarantee.AT_MOST_ONCE;
-      if (i == 0 && retries && !cfg.bug(Bug.NO_DEAD_LETTER)) {
-        f = store.deadLetter(cfg.id, cfg.maxAttempts, cfg.claimBatch).map(list -> {
-          long now = System.currentTimeMillis();
-          for (Store.Change c : list) {
-            log.info("dead letter " + c.msg() + " (" + c.clientId() + ") for " + c.recipient() + "/" + c.device());
-            publishReceipt(c.msg(), c.clientId(), c.sender(), c.recipient(), c.device(), "failed", now);
+      int[] pending = {0};
+      int[] found = {0};
+      for (int i = 0; i < workerBusy.length; i++) {
+        if (workerBusy[i]) {
+          continue;
+        }
+        workerBusy[i] = true;
+        pending[0]++;
+        int loop = i;
+        workerStep(loop).onComplete(ar -> {
+          workerBusy[loop] = false;
+          if (ar.failed()) {
+            log.fine("worker " + loop + ": " + ar.cause());
           }
-          return null;
+          found[0] += ar.succeeded() ? ar.result() : 1;
+          if (--pending[0] == 0) {
+            idleTicks = found[0] == 0 ? idleTicks + 1 : 0;
+            skipTicks = Math.min(idleTicks, 4);
+          }
         });
       }
-      f.compose(x -> claimAndPush(null, null))
-          .onFailure(e -> log.fine("worker " + i + ": " + e))
-          .onComplete(x -> scheduleWorker(i));
     });
   }
 
-  private Store.ClaimSpec spec(String user, String device) {
-    return new Store.ClaimSpec(cfg.id, cfg.claimBatch, cfg.leaseMs, cfg.bug(Bug.NO_BACKOFF) ? 0 : cfg.ackTimeoutMs,
-        cfg.backoffBaseMs, cfg.backoffMaxMs, nextJitter(), cfg.maxAttempts, cfg.guarantee == Guarantee.AT_MOST_ONCE,
-        cfg.bug(Bug.NO_BACKOFF), cfg.bug(Bug.NO_DEAD_LETTER), user, device);
+  /** One step of worker loop i: dead letters (loop 0), then claim and push; rows handled. */
+  private Future<Integer> workerStep(int i) {
+    Future<Integer> f = Future.succeededFuture(0);
+    boolean retries = cfg.guarantee != Guarantee.AT_MOST_ONCE;
+    if (i == 0 && retries && !cfg.bug(Bug.NO_DEAD_LETTER)) {
+      f = store.deadLetter(cfg.id, cfg.maxAttempts, cfg.claimBatch).map(list -> {
+        long now = System.currentTimeMillis();
+        for (Store.Change c : list) {
+          log.info("dead letter " + c.msg() + " (" + c.clientId() + ") for " + c.recipient() + "/" + c.device());
+          publishReceipt(c.msg(), c.clientId(), c.sender(), c.recipient(), c.device(), "failed", now);
+        }
+        return list.size();
+      });
+    }
+    return f.compose(n -> claimAndPush(null, null).map(m -> n + m)).timeout(STEP_TIMEOUT_S, TimeUnit.SECONDS);
   }
 
-  /** Claims due rows of devices connected here (all, or one device) and pushes them. */
-  Future<Void> claimAndPush(String user, String device) {
-    if (closed) {
-      return Future.succeededFuture();
+
+
+  private Store.ClaimSpec spec(String[][] local) {
+    return new Store.ClaimSpec(cfg.id, cfg.claimBatch, cfg.leaseMs, cfg.bug(Bug.NO_BACKOFF) ? 0 : cfg.ackTimeoutMs,
+        cfg.backoffBaseMs, cfg.backoffMaxMs, nextJitter(), cfg.maxAttempts, cfg.guarantee == Guarantee.AT_MOST_ONCE,
+        cfg.bug(Bug.NO_BACKOFF), cfg.bug(Bug.NO_DEAD_LETTER), local[0], local[1]);
+  }
+
+  /** Claims due rows of devices connected here (all, or one device) and pushes them; how many. */
+  Future<Integer> claimAndPush(String user, String device) {
+    String[][] local = gateway.connected(user, device);
+    if (closed || local[0].length == 0) {
+      return Future.succeededFuture(0);
     }
-    Store.ClaimSpec s = spec(user, device);
+    Store.ClaimSpec s = spec(local);
     if (cfg.bug(Bug.NO_LEASE)) {
       return store.selectDueWithoutLease(s).compose(list -> {
         List<Future<Void>> writes = new ArrayList<>();
@@ -460,14 +526,14 @@ public final class Node implements AutoCloseable {
           pushClaimed(c);
           writes.add(store.recordAttemptWithoutLease(s, c));
         }
-        return Future.all(writes).mapEmpty();
+        return Future.all(writes).map(list.size());
       });
     }
     return store.claim(s).map(list -> {
       for (Store.Claimed c : list) {
         pushClaimed(c);
       }
-      return null;
+      return list.size();
     });
   }
 
@@ -501,13 +567,6 @@ public final class Node implements AutoCloseable {
       }
     } catch (Exception e) {
       log.fine("http close: " + e);
-    }
-    if (graceful && store != null) {
-      try {
-        await(store.clearSessions(cfg.id), 5);
-      } catch (Exception e) {
-        log.fine("clear sessions: " + e);
-      }
     }
     if (cluster != null) {
       cluster.close();

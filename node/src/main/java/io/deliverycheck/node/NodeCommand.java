@@ -68,7 +68,7 @@ public final class NodeCommand implements Callable<Integer> {
   int workers;
   @Option(names = "--poll-ms", defaultValue = "100", description = "Retry/recovery poll period (default ${DEFAULT-VALUE}).")
   long pollMs;
-  @Option(names = "--pool-size", defaultValue = "8", description = "PostgreSQL connections (default ${DEFAULT-VALUE}).")
+  @Option(names = "--pool-size", defaultValue = "10", description = "PostgreSQL connections (default ${DEFAULT-VALUE}).")
   int poolSize;
   @Option(names = "--seed", description = "Seed of the backoff jitter (default: time-based, printed in the log).")
   Long seed;
@@ -128,12 +128,17 @@ public final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (System.getProperty("java.util.logging.manager") == null) {
+      // effective only if nothing used java.util.logging yet (true for NodeMain and the cli)
+      System.setProperty("java.util.logging.manager", NodeLogManager.class.getName());
+    }
     NodeConfig c = config();
     System.setProperty("jgroups.use.jdk_logger", "true");
     Node node = new Node(c);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       node.close();
+      NodeLogManager.finish();
       stopped.countDown();
     }, "node-shutdown"));
     try {

@@ -40,8 +40,10 @@ public final class NodeConfig {
   public long pollMs = 100;
   /** Max rows per claim. */
   public int claimBatch = 200;
+  /** Group-commit batches in flight per kind (accepts, acks); fewer means bigger batches. */
+  public int groupCommitInFlight = 2;
   /** PostgreSQL connections in the pool. */
-  public int poolSize = 8;
+  public int poolSize = 10;
   /** Seed of this node's backoff jitter; printed in the log. */
   public long seed = System.nanoTime();
   /** Log through the root logger (process mode: JGroups and Vert.x logs land in the same file). */

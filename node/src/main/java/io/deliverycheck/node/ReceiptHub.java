@@ -10,11 +10,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Receipt subscribers connected to this node ({@code /receipts/{user}}). A receipt reaches this hub
- * only after its state committed; the hub never sends a state ranked below one it already sent on
- * that socket (receipts of one subject may travel different cluster paths). Event-loop confined.
+ * only after its state committed; the hub never sends a state ranked at or below one it already sent
+ * on that socket (accepted &lt; delivered &lt; read; receipts of one subject may travel different
+ * cluster paths). {@code failed} is sent unless delivered or read was; a delivered that follows a
+ * failed (late ack of a dead-lettered row) is still sent. Event-loop confined.
  */
 final class ReceiptHub {
-  private static final Map<String, Integer> RANK = Map.of("accepted", 0, "delivered", 1, "read", 2, "failed", 1);
+  private static final Map<String, Integer> RANK = Map.of("accepted", 0, "delivered", 1, "read", 2);
 
   private static final class Sub {
     final ServerWebSocket ws;
@@ -65,16 +67,19 @@ final class ReceiptHub {
       return;
     }
     String subject = r.getString("msg") + "\u0000" + r.getString("recipient") + "\u0000" + r.getString("device");
-    int rank = RANK.getOrDefault(r.getString("state"), 0);
+    boolean failed = "failed".equals(r.getString("state"));
+    int rank = failed ? 0 : RANK.getOrDefault(r.getString("state"), 0);
     JsonObject out = new JsonObject().put("type", "receipt").put("msg", r.getString("msg")).put("id", r.getString("id"))
         .put("recipient", r.getString("recipient")).put("device", r.getString("device")).put("state", r.getString("state"));
     String text = out.encode();
     for (Sub s : l) {
       Integer prev = s.sent.get(subject);
-      if (prev != null && prev >= rank) {
-        continue;
+      if (failed ? prev != null && prev > 0 : prev != null && prev >= rank) {
+        continue; // never below what this socket already got; failed is unranked (a late ack may follow)
       }
-      s.sent.put(subject, rank);
+      if (!failed) {
+        s.sent.put(subject, rank);
+      }
       s.ws.writeTextMessage(text);
       metrics.receiptLag.observeNanos(Math.max(0, System.currentTimeMillis() - committedAtMs) * 1_000_000L);
     }

@@ -29,10 +29,5 @@ final class Schema {
       "CREATE TABLE IF NOT EXISTS dead_letters ("
           + " msg_id text NOT NULL, recipient text NOT NULL, device text NOT NULL, attempts int NOT NULL,"
           + " failed_by text NOT NULL, failed_at timestamptz NOT NULL DEFAULT now(),"
-          + " PRIMARY KEY (msg_id, recipient, device))",
-      // where each connected device's WebSocket lives: the gateway node claims that device's due rows
-      "CREATE TABLE IF NOT EXISTS device_sessions ("
-          + " recipient text NOT NULL, device text NOT NULL, node text NOT NULL, conn text NOT NULL,"
-          + " since timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (recipient, device))",
-      "CREATE INDEX IF NOT EXISTS device_sessions_node ON device_sessions (node)");
+          + " PRIMARY KEY (msg_id, recipient, device))");
 }

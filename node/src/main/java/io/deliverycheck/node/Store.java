@@ -55,6 +55,26 @@ public final class Store {
     this.leaseMs = leaseMs;
   }
 
+  /**
+   * Whether a failure certainly means "not committed": no connection could be opened (refused, or
+   * PostgreSQL refused it: 57P03 starting up, class 28 authentication, 3D000 no such database; the
+   * statement was never sent), or PostgreSQL answered the statement with an ERROR (rolled back). FATAL/PANIC (connection terminated, e.g. a server shutdown),
+   * connection classes 08 and 57, timeouts and lost connections may hide a commit: unknown.
+   */
+  public static boolean notCommitted(Throwable e) {
+    if (e instanceof java.net.ConnectException) {
+      return true; // no connection to the database: the statement was never sent
+    }
+    if (!(e instanceof io.vertx.pgclient.PgException pg)) {
+      return false;
+    }
+    String state = pg.getSqlState() == null ? "" : pg.getSqlState();
+    if (state.equals("57P03") || state.startsWith("28") || state.equals("3D000")) {
+      return true; // refused while connecting (starting up, authentication, no database): never sent
+    }
+    return "ERROR".equals(pg.getSeverity()) && !state.startsWith("08") && !state.startsWith("57");
+  }
+
   public Pool pool() {
     return pool;
   }
@@ -319,9 +339,10 @@ public final class Store {
   }
 
   /** What a claim needs besides the node. */
+  /** users/devices: the devices connected to this node (only their rows are claimed). */
   public record ClaimSpec(String me, int batch, long leaseMs, long ackTimeoutMs, long backoffBaseMs,
       long backoffMaxMs, double jitter, int maxAttempts, boolean firstAttemptOnly, boolean noBackoff,
-      boolean noDeadLetter, String onlyRecipient, String onlyDevice) {}
+      boolean noDeadLetter, String[] users, String[] devices) {}
 
   private static String nextAttempt(ClaimSpec s) {
     return s.noBackoff() ? "now()"
@@ -337,27 +358,23 @@ public final class Store {
     return " d.state = 'pending' AND d.next_attempt_at <= now()"
         + (lease ? " AND (d.lease_until IS NULL OR d.lease_until <= now() OR d.lease_owner = $1)" : "")
         + (s.firstAttemptOnly() ? " AND d.attempts = 0" : s.noDeadLetter() ? "" : " AND d.attempts < $7")
-        + (s.onlyRecipient() != null ? " AND d.recipient = $9 AND d.device = $10" : "") + GUARD;
+        + GUARD;
   }
 
   private static Tuple claimArgs(ClaimSpec s) {
-    Tuple t = Tuple.of(s.me(), s.leaseMs(), s.ackTimeoutMs(), s.backoffBaseMs(), s.backoffMaxMs(), s.jitter(),
-        s.maxAttempts(), s.batch());
-    if (s.onlyRecipient() != null) {
-      t.addString(s.onlyRecipient()).addString(s.onlyDevice());
-    }
-    return t;
+    return Tuple.of(s.me(), s.leaseMs(), s.ackTimeoutMs(), s.backoffBaseMs(), s.backoffMaxMs(), s.jitter(),
+        s.maxAttempts(), s.batch()).addArrayOfString(s.users()).addArrayOfString(s.devices());
   }
 
   /**
-   * Claims due rows of devices whose gateway is this node: FOR UPDATE SKIP LOCKED, a lease, one more
+   * Claims due rows of the devices connected here: FOR UPDATE SKIP LOCKED, a lease, one more
    * attempt and the next attempt time (ack timeout + exponential backoff with the given jitter).
    */
   public Future<List<Claimed>> claim(ClaimSpec s) {
     String sql = "UPDATE deliveries d SET attempts = d.attempts + 1, lease_owner = $1,"
         + " lease_until = now() + $2::bigint * interval '1 millisecond', next_attempt_at = " + nextAttempt(s)
-        + " FROM (SELECT d.msg_id, d.recipient, d.device FROM deliveries d JOIN device_sessions s"
-        + "   ON s.recipient = d.recipient AND s.device = d.device AND s.node = $1"
+        + " FROM (SELECT d.msg_id, d.recipient, d.device FROM unnest($9::text[], $10::text[]) AS l(u, dev)"
+        + "   JOIN deliveries d ON d.recipient = l.u AND d.device = l.dev"
         + "   WHERE" + dueFilter(s, true) + " ORDER BY d.next_attempt_at LIMIT $8 FOR UPDATE OF d SKIP LOCKED) c,"
         + " messages m WHERE d.msg_id = c.msg_id AND d.recipient = c.recipient AND d.device = c.device"
         + " AND m.msg_id = d.msg_id RETURNING d.msg_id, m.client_id, m.sender, d.recipient, d.device, d.attempts";
@@ -370,8 +387,8 @@ public final class Store {
    */
   public Future<List<Claimed>> selectDueWithoutLease(ClaimSpec s) {
     String sql = "SELECT d.msg_id, m.client_id, m.sender, d.recipient, d.device, d.attempts + 1"
-        + " FROM deliveries d JOIN device_sessions s"
-        + "   ON s.recipient = d.recipient AND s.device = d.device AND s.node = $1"
+        + " FROM unnest($9::text[], $10::text[]) AS l(u, dev)"
+        + " JOIN deliveries d ON d.recipient = l.u AND d.device = l.dev"
         + " JOIN messages m ON m.msg_id = d.msg_id"
         + " WHERE" + dueFilter(s, false) + " ORDER BY d.next_attempt_at LIMIT $8";
     return pool.preparedQuery(sql).execute(claimArgs(s)).map(Store::claimed);
@@ -418,24 +435,6 @@ public final class Store {
       }
       return out;
     });
-  }
-
-  /** Records that a device's WebSocket now lives on this node (latest connection wins). */
-  public Future<Void> openSession(String user, String device, String node, String conn) {
-    return pool.preparedQuery("INSERT INTO device_sessions (recipient, device, node, conn) VALUES ($1, $2, $3, $4)"
-            + " ON CONFLICT (recipient, device) DO UPDATE SET node = $3, conn = $4, since = now()")
-        .execute(Tuple.of(user, device, node, conn)).mapEmpty();
-  }
-
-  /** Removes the session row if it still belongs to that connection. */
-  public Future<Void> closeSession(String user, String device, String conn) {
-    return pool.preparedQuery("DELETE FROM device_sessions WHERE recipient = $1 AND device = $2 AND conn = $3")
-        .execute(Tuple.of(user, device, conn)).mapEmpty();
-  }
-
-  /** Forgets every session of a node (on start: a fresh process holds no sockets). */
-  public Future<Void> clearSessions(String node) {
-    return pool.preparedQuery("DELETE FROM device_sessions WHERE node = $1").execute(Tuple.of(node)).mapEmpty();
   }
 
   /** Per-device states of the messages with that client id (or server id), or null when none. */

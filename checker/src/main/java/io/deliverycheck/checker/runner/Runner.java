@@ -33,7 +33,8 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>at the time limit stop generating sends, stop the faults and heal everything
  *       ({@link Nemesis#healAll}), then wait (bounded) for open sends to complete;
  *   <li>drain: wait until every owed delivery arrived, or no receive came for {@code quiet}, or
- *       {@code drainCap} passed; record {@code drained {"quiet_ms":..,"healed":true}};
+ *       {@code drainCap} passed; record {@code drained {"quiet_ms":..,"healed":true}} ({@code false}
+ *       if healing threw: the history must not claim what did not happen);
  *   <li>tear down: close the workload, the scraper and the environment; collect logs;
  *   <li>check the history with {@link DeliveryChecker}; write {@code results.json}; point
  *       {@code latest} at the run.
@@ -63,6 +64,7 @@ public final class Runner {
     private ScheduledExecutorService ticker;
     private FaultTracker faults;
     private final StringBuilder errors = new StringBuilder();
+    private boolean healed = true;
 
     Execution(TestSpec spec) {
       this.spec = spec;
@@ -77,9 +79,22 @@ public final class Runner {
       faults = new FaultTracker(history);
       String drainReason;
       try {
-        setUp();
         startTicker();
-        runFaultsAndWorkload();
+        setUp();
+        try {
+          runFaultsAndWorkload();
+        } catch (RuntimeException e) {
+          error("running the workload and the faults", e);
+          workload.stopGenerating();
+          if (nemesis != null) {
+            try {
+              nemesis.healAll();
+            } catch (Exception h) {
+              healed = false;
+              error("healing the faults", h);
+            }
+          }
+        }
         drainReason = drain();
       } finally {
         tearDown();
@@ -157,6 +172,7 @@ public final class Runner {
         try {
           nemesis.healAll();
         } catch (Exception e) {
+          healed = false;
           error("healing the faults", e);
         }
       }
@@ -205,7 +221,7 @@ public final class Runner {
       }
       ObjectNode v = JsonNodeFactory.instance.objectNode();
       v.put("quiet_ms", spec.quiet().toMillis());
-      v.put("healed", true);
+      v.put("healed", healed); // false only when healAll threw: then the history says so
       v.put("reason", reason);
       v.put("drain_ms", (rec.now() - start) / 1_000_000);
       rec.info("harness", "drained", v);
@@ -267,10 +283,11 @@ public final class Runner {
         try {
           Recorder r = rec;
           Workload w = workload;
-          if (r == null || w == null) {
+          if (r == null) {
             return;
           }
-          spec.progress().onProgress(new Progress(phase.get(), r.now() / 1_000_000, r.size(), faults.active(), w.stats()));
+          WorkloadStats st = w == null ? WorkloadStats.EMPTY : w.stats();
+          spec.progress().onProgress(new Progress(phase.get(), r.now() / 1_000_000, r.size(), faults.active(), st));
         } catch (RuntimeException e) {
           // a progress listener must not stop the run
         }
