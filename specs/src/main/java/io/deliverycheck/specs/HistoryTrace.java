@@ -37,8 +37,11 @@ import java.util.zip.GZIPInputStream;
  */
 public record HistoryTrace(List<Event> events, Set<String> msgs, Set<String> devices, int maxAttempt, boolean drained) {
 
-  /** One event: kind, client id, device ("-" for none), send attempt (0 for none), receipt state. */
-  public record Event(String kind, String m, String d, int n, String s) {
+  /**
+   * One event: kind, client id, device ("-" for none), send attempt (0 for none), receipt
+   * state, and the line of the history file it comes from.
+   */
+  public record Event(String kind, String m, String d, int n, String s, int line) {
     String tla() {
       return "[k |-> " + q(kind) + ", m |-> " + q(m) + ", d |-> " + q(d) + ", n |-> " + n + ", s |-> " + q(s) + "]";
     }
@@ -102,31 +105,31 @@ public record HistoryTrace(List<Event> events, Set<String> msgs, Set<String> dev
                   throw new TraceException(where + ": message " + id + " goes to " + to + ", earlier ones to "
                       + recipients + "; trace validation supports one recipient set per history");
                 }
-                events.add(new Event("send", id, "-", n, ""));
+                events.add(new Event("send", id, "-", n, "", lineNo));
               }
-              case "ok" -> events.add(new Event("ok", id, "-", 0, ""));
-              case "info", "fail" -> events.add(new Event("info", id, "-", 0, ""));
+              case "ok" -> events.add(new Event("ok", id, "-", 0, "", lineNo));
+              case "info", "fail" -> events.add(new Event("info", id, "-", 0, "", lineNo));
               default -> throw new TraceException(where + ": unknown type " + type);
             }
           }
           case "receive" -> {
             String id = value(v, "id", where);
             msgs.add(id);
-            events.add(new Event("receive", id, device(v, where), 0, ""));
+            events.add(new Event("receive", id, device(v, where), 0, "", lineNo));
           }
           case "receipt" -> {
             String state = value(v, "state", where);
             if (v.hasNonNull("device") && !state.equals("failed")) {
               String id = value(v, "id", where);
               msgs.add(id);
-              events.add(new Event("receipt", id, device(v, where), 0, state));
+              events.add(new Event("receipt", id, device(v, where), 0, state, lineNo));
             }
           }
           case "read" -> {
             if (type.equals("ok")) {
               String id = value(v, "id", where);
               msgs.add(id);
-              events.add(new Event("read", id, device(v, where), 0, ""));
+              events.add(new Event("read", id, device(v, where), 0, "", lineNo));
             }
           }
           default -> { }
@@ -144,6 +147,11 @@ public record HistoryTrace(List<Event> events, Set<String> msgs, Set<String> dev
     for (Event e : events) if (!e.d().equals("-")) devices.add(e.d());
     if (devices.isEmpty()) throw new TraceException(file + ": no roster device for the recipients " + recipients);
     return new HistoryTrace(List.copyOf(events), msgs, devices, maxAttempt, drained);
+  }
+
+  /** The first {@code k} events, as a history that does not end with {@code drained}. */
+  HistoryTrace prefix(int k) {
+    return new HistoryTrace(events.subList(0, k), msgs, devices, maxAttempt, false);
   }
 
   /** The TLA+ module binding the trace, extending DeliveryTrace. */

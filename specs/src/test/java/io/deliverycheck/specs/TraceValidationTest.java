@@ -43,6 +43,17 @@ class TraceValidationTest {
   }
 
   @Test
+  void diagnosisFindsTheFirstUnexplainedEvent() throws Exception {
+    Path dir = Specs.dir();
+    HistoryTrace t = HistoryTrace.read(dir.resolve("traces/duplicate-receive.jsonl"));
+    TraceValidator.Result r = new TraceValidator(Tlc.standard(), dir).diagnose(t, "exactly-once", 2, 1, 1, l -> { });
+    assertEquals(TraceValidator.Verdict.NOT_EXPLAINED, r.verdict());
+    assertEquals(4, r.explained());
+    assertEquals("receive", t.events().get(4).kind());
+    assertEquals(6, t.events().get(4).line());
+  }
+
+  @Test
   @Tag("slow")
   void aLossAfterDrainedIsRejectedExceptInAtMostOnce() throws Exception {
     assertEquals(TraceValidator.Verdict.NOT_EXPLAINED, validate("lost-after-drained.jsonl", "exactly-once").verdict());
