@@ -1,46 +1,47 @@
 ------------------------------- MODULE DeliveryGuarantees -------------------------------
 (****************************************************************************************)
-(* The delivery protocol of the deliverycheck reference cluster and the guarantees it  *)
-(* promises, stated with the names of the checker's outcomes (shared HISTORY.md).      *)
+(* The delivery protocol of the deliverycheck reference cluster and the guarantees it   *)
+(* promises, stated with the names of the checker's outcomes (shared HISTORY.md).       *)
 (*                                                                                      *)
 (* Modelled:                                                                            *)
-(*  - senders: POST a message (client id m, idempotency key = m) and retry with the    *)
-(*    same key after a timeout; "accepted" only when a response says so;               *)
-(*  - the store: one transaction per send stores the server message and one delivery   *)
-(*    row per owed device; the database acknowledges the commit, or the transaction    *)
-(*    aborts (database or node crash before commit);                                   *)
-(*  - delivery workers (one per node) that claim due rows with a lease (FOR UPDATE     *)
-(*    SKIP LOCKED + lease expiry), push through the gateway, wait for the device's     *)
-(*    ack, retry after an ack timeout, dead-letter after MaxAttempts attempts;         *)
-(*  - node crashes with an immediate restart (the worker forgets what it was doing;   *)
-(*    its lease stays in the database until it expires);                               *)
-(*  - the network: send requests, responses, pushes and acks travel as unordered sets  *)
-(*    (any delay and reordering); any of them can be lost; a send request can be       *)
-(*    duplicated (a proxy or HTTP stack replaying it). The device link is a WebSocket  *)
-(*    stream: it loses (connection drop) and delays, but never duplicates a frame; a   *)
-(*    duplicate push only comes from the protocol's own retries;                       *)
-(*  - devices that apply a push's effect and ack it, deduplicating by server message   *)
-(*    id in exactly-once mode and applying every push otherwise;                       *)
-(*  - receipts to the sender: accepted, delivered, read, each told once it is true;    *)
-(*  - the three modes and the four known bugs of the reference node, as constants.     *)
+(*  - senders: POST a message (client id m, idempotency key = m) and retry with the     *)
+(*    same key after a timeout; "accepted" only when a response says so;                *)
+(*  - the store: one transaction per send stores the server message and one delivery    *)
+(*    row per owed device; the database acknowledges the commit, or the transaction     *)
+(*    aborts (database or node crash before commit);                                    *)
+(*  - delivery workers (one per node) that claim due rows with a lease (FOR UPDATE      *)
+(*    SKIP LOCKED + lease expiry), push through the gateway, wait for the device's      *)
+(*    ack, retry after an ack timeout, dead-letter after MaxAttempts attempts;          *)
+(*  - node crashes with an immediate restart (the worker forgets what it was doing;     *)
+(*    its lease stays in the database until it expires);                                *)
+(*  - the network: send requests, responses, pushes and acks travel as unordered sets   *)
+(*    (any delay and reordering); any of them can be lost; a send request can be        *)
+(*    duplicated (a proxy or HTTP stack replaying it). The device link is a WebSocket   *)
+(*    stream: it loses (connection drop) and delays, but never duplicates a frame; a    *)
+(*    duplicate push only comes from the protocol's own retries;                        *)
+(*  - devices that apply a push's effect and ack it, deduplicating by server message    *)
+(*    id in exactly-once mode and applying every push otherwise;                        *)
+(*  - receipts to the sender: accepted, delivered, read, each told once it is true;     *)
+(*  - the three modes and the four known bugs of the reference node, as constants.      *)
 (*                                                                                      *)
-(* Faults (losses, duplicated requests, crashes, aborted commits, a lease or an ack    *)
-(* timeout running out while the other side is merely slow) draw from a budget of     *)
-(* MaxFaults: "the network eventually heals". Liveness (NoLoss) is stated under weak   *)
-(* fairness of the protocol's own steps and that finite budget.                        *)
+(* Faults (losses, duplicated requests, crashes, aborted commits, a lease or an ack     *)
+(* timeout running out while the other side is merely slow) draw from a budget of       *)
+(* MaxFaults: "the network eventually heals". Liveness (NoLoss) is stated under weak    *)
+(* fairness of the protocol's own steps and that finite budget.                         *)
 (*                                                                                      *)
-(* Left out: time and backoff values (only their order matters here), jitter, cluster  *)
-(* membership and gateway routing (a push reaches the device or is lost), several      *)
-(* recipients (one recipient whose devices are Devices), the no-dead-letter and        *)
-(* no-backoff bugs (they change performance, not these properties), device             *)
-(* registration after acceptance, the `failed` receipt (it takes no part in the        *)
-(* receipt checks), read requests that the server refuses (they change nothing).       *)
+(* Left out: time and backoff values (only their order matters here), jitter, cluster   *)
+(* membership and gateway routing (a push reaches the device or is lost), users and     *)
+(* recipients (a message is owed to the devices Owed[m]), the no-dead-letter and        *)
+(* no-backoff bugs (they change performance, not these properties), device              *)
+(* registration after acceptance, the `failed` receipt (it takes no part in the         *)
+(* receipt checks), read requests that the server refuses (they change nothing).        *)
 (****************************************************************************************)
 EXTENDS Naturals, FiniteSets
 
 CONSTANTS
   Msgs,         \* client message ids (each is also the message's idempotency key)
-  Devices,      \* the devices of the one recipient: every accepted message is owed to each
+  Devices,      \* every device ("user/device" in a recorded history)
+  Owed,         \* Owed[m]: the devices message m is owed to (its recipients' devices)
   Workers,      \* delivery workers, one per node
   Mode,         \* "at-most-once", "at-least-once" or "exactly-once"
   Bugs,         \* the known bugs switched on, a subset of KnownBugs
@@ -49,16 +50,20 @@ CONSTANTS
   MaxFaults     \* the fault budget: after this many faults the system is healed
 
 Modes == {"at-most-once", "at-least-once", "exactly-once"}
+
+\* For models: every message is owed to every device (bind with `Owed <- EveryDevice`).
+EveryDevice == [m \in Msgs |-> Devices]
 KnownBugs == {"ack-before-commit", "no-idempotency-key", "gateway-write-is-delivered", "no-lease"}
 
 ASSUME ModeOK == Mode \in Modes
 ASSUME BugsOK == Bugs \subseteq KnownBugs
 ASSUME SetsOK == Msgs # {} /\ Devices # {} /\ Workers # {} /\ IsFiniteSet(Workers)
+ASSUME OwedOK == Owed \in [Msgs -> SUBSET Devices]
 ASSUME BoundsOK == /\ MaxSends \in Nat \ {0}
                    /\ MaxAttempts \in Nat \ {0}
                    /\ MaxFaults \in Nat
 
-(* What the mode and the bugs switch. *)
+(* What the mode and the bugs switch.                                                   *)
 KeyDedup    == Mode # "at-least-once" /\ "no-idempotency-key" \notin Bugs  \* UNIQUE(sender, key)
 DeviceDedup == Mode = "exactly-once"                                       \* device keeps applied ids
 Leases      == "no-lease" \notin Bugs
@@ -67,7 +72,7 @@ WriteIsAck  == "gateway-write-is-delivered" \in Bugs
 EffMax      == IF Mode = "at-most-once" THEN 1 ELSE MaxAttempts            \* push once, never retry
 
 SIds == Msgs \X (1..MaxSends)     \* a server message: the transaction of send attempt k of m
-Rows == SIds \X Devices           \* a delivery row: server message x owed device
+Rows == SIds \X Devices           \* a delivery row: server message x device (used if owed)
 MsgOf(r) == r[1][1]
 DevOf(r) == r[2]
 AnyRow == CHOOSE r \in Rows : TRUE  \* the row field of an idle worker, never read
@@ -126,7 +131,7 @@ Init ==
   /\ last = [p \in Msgs \X Devices |-> "none"]
   /\ faults = MaxFaults
 
-(* The sender of m is told receipt state st for the devices ds. *)
+(* The sender of m is told receipt state st for the devices ds.                         *)
 Tell(m, ds, st) ==
   /\ told' = [p \in DOMAIN told |-> IF p[1] = m /\ p[2] \in ds THEN told[p] \cup {st} ELSE told[p]]
   /\ last' = [p \in DOMAIN last |-> IF p[1] = m /\ p[2] \in ds THEN st ELSE last[p]]
@@ -134,7 +139,7 @@ Tell(m, ds, st) ==
 Fault == faults > 0 /\ faults' = faults - 1
 
 -----------------------------------------------------------------------------------------
-(* Senders *)
+(* Senders                                                                              *)
 
 Send(m) ==
   /\ cst[m] \in {"idle", "unknown"}
@@ -159,7 +164,7 @@ ClientReceive(s) ==
   /\ UNCHANGED <<sent, reqs, txn, row, wk, pushes, acks, seen, effects, told, last, faults>>
 
 -----------------------------------------------------------------------------------------
-(* The store: one transaction per new message; the response after its commit. *)
+(* The store: one transaction per new message; the response after its commit.           *)
 
 Committed(m) == \E k \in 1..MaxSends : txn[<<m, k>>] = "committed"
 OpenTx(m) == \E k \in 1..MaxSends : txn[<<m, k>>] = "open"
@@ -186,13 +191,14 @@ HandleSend(s) ==
 Commit(s) ==
   /\ txn[s] = "open"
   /\ txn' = [txn EXCEPT ![s] = "committed"]
-  /\ row' = [r \in Rows |-> IF r[1] = s THEN [st |-> "due", att |-> 0, holder |-> {}] ELSE row[r]]
+  /\ row' = [r \in Rows |-> IF r[1] = s /\ r[2] \in Owed[s[1]]
+                            THEN [st |-> "due", att |-> 0, holder |-> {}] ELSE row[r]]
   /\ resps' = IF AckFirst THEN resps ELSE resps \cup {s}
-  /\ Tell(s[1], Devices, "accepted")
+  /\ Tell(s[1], Owed[s[1]], "accepted")
   /\ UNCHANGED <<sent, cst, reqs, wk, pushes, acks, seen, effects, faults>>
 
 -----------------------------------------------------------------------------------------
-(* Delivery workers *)
+(* Delivery workers                                                                     *)
 
 Claimable(r) == row[r].st = "due" /\ row[r].att < EffMax
 
@@ -288,7 +294,7 @@ HandleAck(r) ==
   /\ UNCHANGED <<sent, cst, reqs, resps, txn, wk, pushes, seen, effects, faults>>
 
 -----------------------------------------------------------------------------------------
-(* Devices *)
+(* Devices                                                                              *)
 
 \* Apply the effect (unless already applied, with dedup), then ack.
 Apply(p) ==
@@ -314,7 +320,7 @@ Read(m, d) ==
   /\ UNCHANGED <<sent, cst, reqs, resps, txn, row, wk, pushes, acks, seen, effects, faults>>
 
 -----------------------------------------------------------------------------------------
-(* Faults, each drawing from the budget *)
+(* Faults, each drawing from the budget                                                 *)
 
 LoseRequest(s) == s \in reqs /\ reqs' = reqs \ {s} /\ Fault
   /\ UNCHANGED <<sent, cst, resps, txn, row, wk, pushes, acks, seen, effects, told, last>>
@@ -358,13 +364,13 @@ Next == Protocol \/ Environment
 Spec == Init /\ [][Next]_vars /\ WF_vars(Protocol)
 
 -----------------------------------------------------------------------------------------
-(* The guarantees, named as the checker's outcomes (HISTORY.md "Verdicts"). *)
+(* The guarantees, named as the checker's outcomes (HISTORY.md "Verdicts").             *)
 
 Accepted(m) == cst[m] = "accepted"
 Applied(m, d) == effects[<<m, d>>] >= 1
 
 \* lost: every accepted message is eventually applied on every owed device (liveness).
-NoLoss == \A m \in Msgs : Accepted(m) ~> \A d \in Devices : Applied(m, d)
+NoLoss == \A m \in Msgs : Accepted(m) ~> \A d \in Owed[m] : Applied(m, d)
 
 \* The safety form of no loss: an accepted message is durably stored (a row per owed device;
 \* rows are never deleted, only marked delivered or dead) from the moment the sender hears so.
@@ -373,8 +379,9 @@ AcceptedIsDurable == \A m \in Msgs : Accepted(m) => Committed(m)
 \* duplicated: no device applies a message's effect twice.
 NoDuplicateEffect == \A p \in Msgs \X Devices : effects[p] <= 1
 
-\* unexpected / resurrected: no effect of a message the store never committed.
-NoUnexpected == \A m \in Msgs, d \in Devices : Applied(m, d) => Committed(m)
+\* unexpected / resurrected / misrouted: no effect of a message the store never committed,
+\* nor on a device the message is not owed to.
+NoUnexpected == \A m \in Msgs, d \in Devices : Applied(m, d) => Committed(m) /\ d \in Owed[m]
 
 \* false-delivered: "delivered" is told only after the device applied the message.
 NoFalseDelivered == \A p \in Msgs \X Devices : "delivered" \in told[p] => effects[p] >= 1
@@ -387,11 +394,11 @@ NoReadBeforeDelivered ==
 ReceiptsMonotonic == [][\A p \in Msgs \X Devices : Rank(last'[p]) >= Rank(last[p])]_last
 
 -----------------------------------------------------------------------------------------
-(* Not a guarantee: a reachability check, so that passing models are not passing vacuously. *)
+(* Not a guarantee: a reachability check, so that passing models are not passing vacuously.*)
 
 \* Claims that no message ever gets through: accepted, applied on every device and read
 \* there. A model that checks it must find it violated, with the happy path as its trace.
 HappyPathUnreachable ==
-  ~\E m \in Msgs : Accepted(m) /\ \A d \in Devices : Applied(m, d) /\ "read" \in told[<<m, d>>]
+  ~\E m \in Msgs : Accepted(m) /\ Owed[m] # {} /\ \A d \in Owed[m] : Applied(m, d) /\ "read" \in told[<<m, d>>]
 
 =========================================================================================

@@ -77,7 +77,7 @@ TraceSpec == TraceInit /\ [][TraceNext]_traceVars
 
 \* After `drained`, every accepted message has been applied on every owed device.
 DrainedWell == Drained /\ Mode # "at-most-once" =>
-                 \A m \in Msgs : Accepted(m) => \A d \in Devices : Applied(m, d)
+                 \A m \in Msgs : Accepted(m) => \A d \in Owed[m] : Applied(m, d)
 
 HistoryNotExplained == ~(i = Len(Trace) /\ DrainedWell)
 

@@ -26,19 +26,24 @@ import java.util.zip.GZIPInputStream;
  * <p>Kept: {@code send} invoke/ok/info/fail, {@code receive}, {@code receipt} naming a device
  * (accepted, delivered, read), {@code read} ok, {@code roster}, {@code drained}. Dropped:
  * acks, read invocations and failures, nemesis ops, receipts speaking for a whole recipient,
- * {@code failed} receipts. The model has one recipient set: every message must be addressed
- * to the same recipients, whose roster devices are the owed devices ("user/device").
+ * {@code failed} receipts. A message is owed to the roster devices ("user/device") of the
+ * recipients of its send.
  *
  * @param events the trace, in index order
  * @param msgs every client message id seen
- * @param devices the owed devices, "user/device"
+ * @param devices every device, "user/device"
+ * @param owed per message, the devices of its recipients in the roster
  * @param maxAttempt the highest send attempt
  * @param drained whether the history ends with {@code drained}
  */
-public record HistoryTrace(List<Event> events, Set<String> msgs, Set<String> devices, int maxAttempt, boolean drained) {
+public record HistoryTrace(List<Event> events, Set<String> msgs, Set<String> devices, Map<String, Set<String>> owed,
+    int maxAttempt, boolean drained) {
 
-  /** One event: kind, client id, device ("-" for none), send attempt (0 for none), receipt state. */
-  public record Event(String kind, String m, String d, int n, String s) {
+  /**
+   * One event: kind, client id, device ("-" for none), send attempt (0 for none), receipt
+   * state, and the line of the history file it comes from.
+   */
+  public record Event(String kind, String m, String d, int n, String s, int line) {
     String tla() {
       return "[k |-> " + q(kind) + ", m |-> " + q(m) + ", d |-> " + q(d) + ", n |-> " + n + ", s |-> " + q(s) + "]";
     }
@@ -59,7 +64,7 @@ public record HistoryTrace(List<Event> events, Set<String> msgs, Set<String> dev
     List<Event> events = new ArrayList<>();
     Set<String> msgs = new LinkedHashSet<>();
     Map<String, List<String>> roster = new LinkedHashMap<>();
-    Set<String> recipients = null;
+    Map<String, Set<String>> recipients = new LinkedHashMap<>();
     int maxAttempt = 1;
     boolean drained = false;
     try (InputStream raw = Files.newInputStream(file);
@@ -96,37 +101,35 @@ public record HistoryTrace(List<Event> events, Set<String> msgs, Set<String> dev
                 maxAttempt = Math.max(maxAttempt, n);
                 Set<String> to = new TreeSet<>();
                 v.path("to").forEach(t -> to.add(t.asText()));
-                if (recipients == null) {
-                  recipients = to;
-                } else if (!recipients.equals(to)) {
-                  throw new TraceException(where + ": message " + id + " goes to " + to + ", earlier ones to "
-                      + recipients + "; trace validation supports one recipient set per history");
+                Set<String> before = recipients.putIfAbsent(id, to);
+                if (before != null && !before.equals(to)) {
+                  throw new TraceException(where + ": message " + id + " goes to " + to + ", its earlier send to " + before);
                 }
-                events.add(new Event("send", id, "-", n, ""));
+                events.add(new Event("send", id, "-", n, "", lineNo));
               }
-              case "ok" -> events.add(new Event("ok", id, "-", 0, ""));
-              case "info", "fail" -> events.add(new Event("info", id, "-", 0, ""));
+              case "ok" -> events.add(new Event("ok", id, "-", 0, "", lineNo));
+              case "info", "fail" -> events.add(new Event("info", id, "-", 0, "", lineNo));
               default -> throw new TraceException(where + ": unknown type " + type);
             }
           }
           case "receive" -> {
             String id = value(v, "id", where);
             msgs.add(id);
-            events.add(new Event("receive", id, device(v, where), 0, ""));
+            events.add(new Event("receive", id, device(v, where), 0, "", lineNo));
           }
           case "receipt" -> {
             String state = value(v, "state", where);
             if (v.hasNonNull("device") && !state.equals("failed")) {
               String id = value(v, "id", where);
               msgs.add(id);
-              events.add(new Event("receipt", id, device(v, where), 0, state));
+              events.add(new Event("receipt", id, device(v, where), 0, state, lineNo));
             }
           }
           case "read" -> {
             if (type.equals("ok")) {
               String id = value(v, "id", where);
               msgs.add(id);
-              events.add(new Event("read", id, device(v, where), 0, ""));
+              events.add(new Event("read", id, device(v, where), 0, "", lineNo));
             }
           }
           default -> { }
@@ -135,15 +138,24 @@ public record HistoryTrace(List<Event> events, Set<String> msgs, Set<String> dev
     }
     if (msgs.isEmpty()) throw new TraceException(file + ": no send, receive or receipt: nothing to validate");
     Set<String> devices = new LinkedHashSet<>();
-    if (recipients != null) {
-      for (String u : recipients) {
-        for (String d : roster.getOrDefault(u, List.of())) devices.add(u + "/" + d);
+    Map<String, Set<String>> owed = new LinkedHashMap<>();
+    for (String m : msgs) {
+      Set<String> ds = new LinkedHashSet<>();
+      for (String u : recipients.getOrDefault(m, Set.of())) {
+        for (String d : roster.getOrDefault(u, List.of())) ds.add(u + "/" + d);
       }
+      owed.put(m, ds);
+      devices.addAll(ds);
     }
     // Devices that received without being owed stay in the model: the spec never pushes to them.
     for (Event e : events) if (!e.d().equals("-")) devices.add(e.d());
-    if (devices.isEmpty()) throw new TraceException(file + ": no roster device for the recipients " + recipients);
-    return new HistoryTrace(List.copyOf(events), msgs, devices, maxAttempt, drained);
+    if (devices.isEmpty()) throw new TraceException(file + ": no device in the roster for any recipient, and no receive");
+    return new HistoryTrace(List.copyOf(events), msgs, devices, owed, maxAttempt, drained);
+  }
+
+  /** The first {@code k} events, as a history that does not end with {@code drained}. */
+  HistoryTrace prefix(int k) {
+    return new HistoryTrace(events.subList(0, k), msgs, devices, owed, maxAttempt, false);
   }
 
   /** The TLA+ module binding the trace, extending DeliveryTrace. */
@@ -156,7 +168,11 @@ public record HistoryTrace(List<Event> events, Set<String> msgs, Set<String> dev
     for (int i = 0; i < events.size(); i++) {
       b.append("  ").append(events.get(i).tla()).append(i + 1 < events.size() ? ",\n" : "\n");
     }
-    b.append(">>\n====\n");
+    b.append(">>\n\n");
+    b.append("TraceOwed == [m \\in Msgs |->\n  CASE ");
+    List<String> cases = new ArrayList<>();
+    owed.forEach((m, ds) -> cases.add("m = " + q(m) + " -> " + set(ds)));
+    b.append(String.join("\n    [] ", cases)).append("]\n====\n");
     return b.toString();
   }
 
@@ -165,6 +181,7 @@ public record HistoryTrace(List<Event> events, Set<String> msgs, Set<String> dev
     return "CONSTANTS\n"
         + "  Msgs = " + set(msgs) + "\n"
         + "  Devices = " + set(devices) + "\n"
+        + "  Owed <- TraceOwed\n"
         + "  Workers = {w1, w2}\n"
         + "  Mode = " + q(mode) + "\n"
         + "  Bugs = {}\n"

@@ -56,6 +56,18 @@ public final class SpecTraceCommand implements Callable<Integer> {
   @Option(names = "--show-trace", description = "Print the behaviour that explains the history.")
   boolean showTrace;
 
+  private static String describe(HistoryTrace.Event e) {
+    return switch (e.kind()) {
+      case "send" -> "send " + e.m() + " attempt " + e.n();
+      case "ok" -> "send " + e.m() + " ok (accepted)";
+      case "info" -> "send " + e.m() + " info/fail";
+      case "receive" -> "receive of " + e.m() + " by " + e.d();
+      case "receipt" -> "receipt " + e.s() + " of " + e.m() + " for " + e.d();
+      case "read" -> "read of " + e.m() + " on " + e.d();
+      default -> e.toString();
+    };
+  }
+
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
@@ -92,7 +104,7 @@ public final class SpecTraceCommand implements Callable<Integer> {
       out.printf("%s: %d events, %d message(s), devices %s; %s, %d attempts, %d fault(s)%n", history,
           trace.events().size(), trace.msgs().size(), trace.devices(), guarantee, maxAttempts, maxFaults);
       out.flush();
-      r = new TraceValidator(tlc, manifest.dir()).validate(trace, guarantee, maxAttempts, maxFaults, workers,
+      r = new TraceValidator(tlc, manifest.dir()).diagnose(trace, guarantee, maxAttempts, maxFaults, workers,
           line -> out.println("  " + line));
     } catch (Tlc.NotRunnableException e) {
       err.println(me + e.getMessage());
@@ -113,6 +125,16 @@ public final class SpecTraceCommand implements Callable<Integer> {
       case NOT_EXPLAINED -> {
         out.println("NOT EXPLAINED: no behaviour of the spec in " + guarantee + " mode, with at most "
             + maxFaults + " fault(s), produces this history (searched " + states + ")");
+        int k = r.explained();
+        if (k == r.events()) {
+          out.println("  every event is explained, but not the end: after `drained` an accepted message"
+              + " was never applied on an owed device (lost)");
+        } else if (k >= 0) {
+          HistoryTrace.Event e = trace.events().get(k);
+          out.printf("  the first %d event(s) are explained; event %d is not: line %d of %s: %s%n", k, k + 1,
+              e.line(), history, describe(e));
+        }
+        out.flush();
         return 1;
       }
       default -> {

@@ -32,8 +32,11 @@ public final class TraceValidator {
    * @param verdict the verdict
    * @param outcome TLC's outcome; for EXPLAINED its trace is the explaining behaviour
    * @param events how many events the trace has
+   * @param explained for NOT_EXPLAINED, the longest explained prefix (events); equal to
+   *     {@code events} when every event is explained but not the end (a loss after
+   *     {@code drained}); -1 when not searched
    */
-  public record Result(Verdict verdict, TlcOutcome outcome, int events) {}
+  public record Result(Verdict verdict, TlcOutcome outcome, int events, int explained) {}
 
   private final Tlc tlc;
   private final Path specsDir;
@@ -41,6 +44,37 @@ public final class TraceValidator {
   public TraceValidator(Tlc tlc, Path specsDir) {
     this.tlc = tlc;
     this.specsDir = specsDir;
+  }
+
+  /**
+   * Like {@link #validate}, and when the history is not explained, finds by binary search
+   * the longest explained prefix (each probe is one more TLC run on a shorter trace;
+   * explained prefixes are prefix-closed).
+   */
+  public Result diagnose(HistoryTrace trace, String mode, int maxAttempts, int maxFaults, int workers,
+      Consumer<String> progress) throws IOException, Tlc.NotRunnableException, InterruptedException {
+    Result full = validate(trace, mode, maxAttempts, maxFaults, workers, progress);
+    if (full.verdict() != Verdict.NOT_EXPLAINED) return full;
+    int n = trace.events().size();
+    if (trace.drained()) {
+      Result all = validate(trace.prefix(n), mode, maxAttempts, maxFaults, workers, progress);
+      if (all.verdict() == Verdict.EXPLAINED) return new Result(full.verdict(), full.outcome(), n, n);
+      if (all.verdict() == Verdict.ERROR) return full;
+    }
+    int lo = 0;   // explained (the empty history always is)
+    int hi = n;   // not explained
+    while (hi - lo > 1) {
+      int mid = (lo + hi) >>> 1;
+      Verdict v = validate(trace.prefix(mid), mode, maxAttempts, maxFaults, workers, progress).verdict();
+      if (v == Verdict.EXPLAINED) {
+        lo = mid;
+      } else if (v == Verdict.NOT_EXPLAINED) {
+        hi = mid;
+      } else {
+        return full;
+      }
+    }
+    return new Result(full.verdict(), full.outcome(), n, lo);
   }
 
   /**
@@ -62,7 +96,7 @@ public final class TraceValidator {
         case PASS -> Verdict.NOT_EXPLAINED;
         default -> Verdict.ERROR;
       };
-      return new Result(v, o, trace.events().size());
+      return new Result(v, o, trace.events().size(), -1);
     } finally {
       Tlc.deleteTree(dir);
     }

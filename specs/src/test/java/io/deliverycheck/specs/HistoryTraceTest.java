@@ -35,14 +35,31 @@ class HistoryTraceTest {
   }
 
   @Test
-  void oneRecipientSetOnly(@TempDir Path dir) throws Exception {
+  void eachMessageIsOwedToItsRecipientsDevices(@TempDir Path dir) throws Exception {
+    Path h = dir.resolve("h.jsonl");
+    Files.writeString(h, """
+        {"index":0,"type":"info","f":"roster","process":"harness","value":{"u1":["phone"],"u2":["phone","laptop"]}}
+        {"index":1,"type":"invoke","f":"send","process":"c1","value":{"id":"m1","to":["u2"],"attempt":1}}
+        {"index":2,"type":"invoke","f":"send","process":"c2","value":{"id":"m2","to":["u1"],"attempt":1}}
+        {"index":3,"type":"ok","f":"receive","process":"d:u1/phone","value":{"id":"m9","recipient":"u1","device":"phone"}}
+        """);
+    HistoryTrace t = HistoryTrace.read(h);
+    assertEquals(Set.of("u2/phone", "u2/laptop"), t.owed().get("m1"));
+    assertEquals(Set.of("u1/phone"), t.owed().get("m2"));
+    assertEquals(Set.of(), t.owed().get("m9"));
+    assertEquals(Set.of("u1/phone", "u2/phone", "u2/laptop"), t.devices());
+    assertTrue(t.module("T").contains("CASE m = \"m1\" -> {\"u2/phone\", \"u2/laptop\"}"), t.module("T"));
+  }
+
+  @Test
+  void aRetryToOtherRecipientsIsRejected(@TempDir Path dir) throws Exception {
     Path h = dir.resolve("h.jsonl");
     Files.writeString(h, """
         {"index":0,"type":"invoke","f":"send","process":"c1","value":{"id":"m1","to":["u2"],"attempt":1}}
-        {"index":1,"type":"invoke","f":"send","process":"c2","value":{"id":"m2","to":["u3"],"attempt":1}}
+        {"index":1,"type":"invoke","f":"send","process":"c1","value":{"id":"m1","to":["u3"],"attempt":2}}
         """);
     var e = assertThrows(HistoryTrace.TraceException.class, () -> HistoryTrace.read(h));
-    assertTrue(e.getMessage().contains(":2: message m2 goes to [u3]"), e.getMessage());
+    assertTrue(e.getMessage().contains(":2: message m1 goes to [u3], its earlier send to [u2]"), e.getMessage());
   }
 
   @Test

@@ -112,6 +112,8 @@ class SpecCommandTest {
     String h = Specs.dir().resolve("traces/bug-gateway-write-is-delivered.jsonl").toString();
     assertEquals(1, run("trace", "--specs-dir", specs(), h, "--guarantee", "exactly-once"), out + "\n" + err);
     assertTrue(out.toString().contains("NOT EXPLAINED: no behaviour of the spec in exactly-once mode"), out.toString());
+    assertTrue(out.toString().contains("event 4 is not: line 5 of " + h + ": receipt delivered of m1 for u2/phone"),
+        out.toString());
   }
 
   @Test

@@ -43,6 +43,26 @@ class TraceValidationTest {
   }
 
   @Test
+  void historiesRecordedFromTheReferenceNodeAreJudgedLikeTheChecker() throws Exception {
+    // recorded by `deliverycheck test --env local` (specs/traces/README.md): a correct run, and one
+    // with --bug gateway-write-is-delivered that the checker judged INVALID (false_delivered)
+    assertEquals(TraceValidator.Verdict.EXPLAINED, validate("real-node-ok.jsonl", "exactly-once").verdict());
+    assertEquals(TraceValidator.Verdict.NOT_EXPLAINED,
+        validate("real-node-bug-gateway-write-is-delivered.jsonl", "exactly-once").verdict());
+  }
+
+  @Test
+  void diagnosisFindsTheFirstUnexplainedEvent() throws Exception {
+    Path dir = Specs.dir();
+    HistoryTrace t = HistoryTrace.read(dir.resolve("traces/duplicate-receive.jsonl"));
+    TraceValidator.Result r = new TraceValidator(Tlc.standard(), dir).diagnose(t, "exactly-once", 2, 1, 1, l -> { });
+    assertEquals(TraceValidator.Verdict.NOT_EXPLAINED, r.verdict());
+    assertEquals(4, r.explained());
+    assertEquals("receive", t.events().get(4).kind());
+    assertEquals(6, t.events().get(4).line());
+  }
+
+  @Test
   @Tag("slow")
   void aLossAfterDrainedIsRejectedExceptInAtMostOnce() throws Exception {
     assertEquals(TraceValidator.Verdict.NOT_EXPLAINED, validate("lost-after-drained.jsonl", "exactly-once").verdict());
