@@ -188,7 +188,7 @@ public final class DeliveryChecker {
               break;
             case F_F:
               requireString(s, t, name);
-              f = fs.intern(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+              f = knownF(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
               break;
             case F_VALUE:
               if (t != JsonToken.START_OBJECT) {
@@ -234,6 +234,25 @@ public final class DeliveryChecker {
         throw s.error(e.getMessage());
       }
     }
+  }
+
+  /** The id of an operation name: the common ones by their characters, others through the table. */
+  private int knownF(char[] b, int o, int n) {
+    int f = -1;
+    switch (n) {
+      case 3: f = b[o] == 'a' && b[o + 1] == 'c' && b[o + 2] == 'k' ? ACK : -1; break;
+      case 4:
+        f = b[o] == 's' && b[o + 1] == 'e' && b[o + 2] == 'n' && b[o + 3] == 'd' ? SEND
+            : b[o] == 'r' && b[o + 1] == 'e' && b[o + 2] == 'a' && b[o + 3] == 'd' ? READ : -1;
+        break;
+      case 7:
+        if (b[o] == 'r' && b[o + 1] == 'e' && b[o + 2] == 'c' && b[o + 3] == 'e' && b[o + 4] == 'i') {
+          f = b[o + 5] == 'v' && b[o + 6] == 'e' ? RECEIVE : b[o + 5] == 'p' && b[o + 6] == 't' ? RECEIPT : -1;
+        }
+        break;
+      default: break;
+    }
+    return f >= 0 ? f : fs.intern(b, o, n);
   }
 
   private static int bit(String name) {

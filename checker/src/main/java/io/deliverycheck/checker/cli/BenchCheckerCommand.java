@@ -45,10 +45,10 @@ public final class BenchCheckerCommand implements Callable<Integer> {
   @Option(names = "--ops", paramLabel = "N", defaultValue = "1000000", description = "About how many ops (default ${DEFAULT-VALUE}).")
   long ops;
 
-  @Option(names = "--seed", defaultValue = "42", description = "The generator's seed (default ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", paramLabel = "SEED", defaultValue = "42", description = "The generator's seed (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--guarantee", defaultValue = "exactly-once", converter = CheckCommand.GuaranteeConverter.class,
+  @Option(names = "--guarantee", paramLabel = "G", defaultValue = "exactly-once", converter = CheckCommand.GuaranteeConverter.class,
       description = "Guarantee to check against (default ${DEFAULT-VALUE}).")
   Guarantee guarantee;
 
@@ -67,6 +67,9 @@ public final class BenchCheckerCommand implements Callable<Integer> {
     }
     Path file = Files.createTempFile("deliverycheck-bench-", gzip ? ".jsonl.gz" : ".jsonl");
     try {
+      out.printf("machine: %d cores, load average %.1f (other processes slow the wall-time figures down)%n",
+          Runtime.getRuntime().availableProcessors(),
+          ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
       out.printf("generating about %,d ops, seed %d -> %s%n", ops, seed, file);
       out.flush();
       long g0 = System.nanoTime();
@@ -77,6 +80,8 @@ public final class BenchCheckerCommand implements Callable<Integer> {
       resetPeaks();
       long gcCount0 = gcCount();
       long gcMs0 = gcMillis();
+      java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      long cpu0 = threads.getCurrentThreadCpuTime();
       long c0 = System.nanoTime();
       DeliveryChecker checker = new DeliveryChecker(guarantee);
       CheckResult r;
@@ -87,11 +92,14 @@ public final class BenchCheckerCommand implements Callable<Integer> {
         return 3;
       }
       double checkS = (System.nanoTime() - c0) / 1e9;
+      double cpuS = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
       long peak = peakHeap();
       out.printf("generated %,d ops (%,d messages) in %.1f s; file %,d bytes (%.1f MB, %.0f bytes/op)%n",
           exp.ops(), exp.sent(), genS, size, size / 1e6, (double) size / exp.ops());
       out.printf("checked in %.2f s wall time: %,.0f ops/s, %.1f MB/s (end to end: read, parse, validate, judge)%n",
           checkS, exp.ops() / checkS, size / 1e6 / checkS);
+      out.printf("the checking thread used %.2f s of CPU: %,.0f ops per CPU-second (what a quiet core gives;"
+          + " the wall-time figure above drops when other processes take the cores)%n", cpuS, exp.ops() / cpuS);
       out.printf("peak heap during the check: %.1f MB (max heap %.0f MB); checker state %.1f MB"
           + " (%.1f bytes per message); GC during the check: %d collections, %d ms%n",
           peak / 1e6, Runtime.getRuntime().maxMemory() / 1e6, checker.stateBytes() / 1e6,
@@ -104,6 +112,7 @@ public final class BenchCheckerCommand implements Callable<Integer> {
           && r.count("sent_ok") == exp.sentOk() && r.count("recovered") == exp.recovered()
           && r.count("ops") == exp.ops();
       out.println(agrees ? "counts agree with the generator" : "COUNTS DISAGREE with the generator: " + exp);
+      out.printf("load average at the end %.1f%n", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
       out.printf("total wall time %.1f s (generation and check)%n", (System.nanoTime() - g0) / 1e9);
       if (keep) {
         out.println("kept " + file);

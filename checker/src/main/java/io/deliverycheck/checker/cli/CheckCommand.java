@@ -40,8 +40,10 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Examples:",
-      "  deliverycheck check results/default/latest/history.jsonl --guarantee exactly-once",
-      "  deliverycheck check run/history.jsonl.gz --guarantee at-least-once --out /tmp/r --quiet"
+      "  deliverycheck check results/default/latest/history.jsonl \\",
+      "      --guarantee exactly-once",
+      "  deliverycheck check run/history.jsonl.gz --guarantee at-least-once \\",
+      "      --out /tmp/r --quiet; echo $?"
     })
 public final class CheckCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

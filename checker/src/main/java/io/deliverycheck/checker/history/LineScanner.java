@@ -234,8 +234,15 @@ public final class LineScanner implements Closeable {
           + ((JsonProcessingException) e).getOriginalMessage().replace('\n', ' '));
     }
     if (e instanceof EOFException) {
-      return new HistoryFormatException(file, line + 1,
-          "the compressed file ends abruptly after line " + line + " (was the recorder killed?)");
+      return inOp
+          ? new HistoryFormatException(file, line,
+              "the compressed file ends abruptly in the middle of this line (was the recorder killed?)")
+          : new HistoryFormatException(file, line + 1,
+              "the compressed file ends abruptly after line " + line + " (was the recorder killed?)");
+    }
+    if (e instanceof ZipException) {
+      return new HistoryFormatException(file, inOp ? line : line + 1,
+          "the compressed data is corrupt here (" + e.getMessage() + ")");
     }
     return new HistoryFormatException(file, line, "cannot read: " + e);
   }

@@ -77,18 +77,39 @@ class RecorderTest {
   void everyOpIsOnDiskWhenTheMethodReturns() throws Exception {
     Path f = dir.resolve("history.jsonl.gz");
     try (Recorder rec = Recorder.open(f)) {
+      rec.info("harness", "roster", NF.objectNode().set("u1", NF.arrayNode().add("phone")));
       rec.info("nemesis", "kill", NF.objectNode().put("node", "n1"));
-      Op inv = rec.invoke("c1", "send", NF.objectNode().put("id", "m1"), "n2");
+      ObjectNode send = NF.objectNode().put("id", "m1");
+      send.putArray("to").add("u1");
+      Op inv = rec.invoke("c1", "send", send, "n2");
       // not closed: read what a killed harness would leave (a gzip stream without its trailer)
       Path copy = dir.resolve("copy.jsonl.gz");
       Files.copy(f, copy);
       try (HistoryReader r = HistoryReader.open(copy)) {
+        assertEquals("roster", r.next().f());
         assertEquals("kill", r.next().f());
         assertEquals(inv, r.next());
         HistoryFormatException e = assertThrows(HistoryFormatException.class, r::next);
-        assertEquals(3, e.line());
+        assertEquals(4, e.line());
         assertTrue(e.problem().contains("ends abruptly"), e.getMessage());
       }
+      // the checker's fast path says the same
+      HistoryFormatException c = assertThrows(HistoryFormatException.class,
+          () -> io.deliverycheck.checker.DeliveryChecker.check(copy, io.deliverycheck.checker.Guarantee.EXACTLY_ONCE));
+      assertEquals(4, c.line());
+      // cut inside the compressed data: the error names a line, never a stack trace
+      byte[] all = Files.readAllBytes(copy);
+      Path cut = dir.resolve("cut.jsonl.gz");
+      Files.write(cut, java.util.Arrays.copyOf(all, all.length - 7));
+      HistoryFormatException x = assertThrows(HistoryFormatException.class, () -> {
+        try (HistoryReader r = HistoryReader.open(cut)) {
+          while (r.next() != null) {
+            // read on
+          }
+        }
+      });
+      assertTrue(x.line() >= 1 && x.line() <= 4, x.getMessage());
+      assertTrue(x.problem().contains("compressed"), x.getMessage());
       Path plain = dir.resolve("p.jsonl");
       try (Recorder p = Recorder.open(plain)) {
         p.info("nemesis", "kill", NF.objectNode());
