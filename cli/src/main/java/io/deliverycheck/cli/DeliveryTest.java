@@ -57,6 +57,9 @@ public final class DeliveryTest {
   public TestSpec spec() {
     WorkloadConfig wc = WorkloadConfig.defaults(b.seed).withKind(b.workload).withGuarantee(b.guarantee)
         .withRate(b.rate).withUsers(b.users, b.devicesPerUser).withToken(b.token);
+    if (b.requestTimeout != null) {
+      wc = wc.withTimeouts(b.requestTimeout, wc.maxAttempts());
+    }
     if (b.poisonFraction >= 0) {
       wc = wc.withPoisonFraction(b.poisonFraction);
     }
@@ -139,6 +142,7 @@ public final class DeliveryTest {
     private int users = 10;
     private int devicesPerUser = 2;
     private double poisonFraction = -1;
+    private Duration requestTimeout;
     private long seed = System.currentTimeMillis() % 1_000_000;
     private List<String> bugs = List.of();
     private String env = "local";
@@ -162,6 +166,8 @@ public final class DeliveryTest {
     public Builder users(int v) { users = v; return this; }
     public Builder devicesPerUser(int v) { devicesPerUser = v; return this; }
     public Builder poisonFraction(double v) { poisonFraction = v; return this; }
+    /** A send, ack or read with no answer by then is recorded {@code info} (default 2 s). */
+    public Builder requestTimeout(Duration v) { requestTimeout = v; return this; }
     public Builder seed(long v) { seed = v; return this; }
     public Builder bugs(String... v) { bugs = List.of(v); return this; }
     public Builder bugs(List<String> v) { bugs = List.copyOf(v); return this; }
@@ -182,6 +188,15 @@ public final class DeliveryTest {
         throw new IllegalArgumentException("--time-limit " + timeLimit.toSeconds() + ": must be > 0 seconds");
       }
       NemesisConfig.parse(nemesis);
+      if (!env.equals("fake")) {
+        for (String bug : bugs) {
+          try {
+            io.deliverycheck.node.Bug.parse(bug);
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--bug: " + e.getMessage());
+          }
+        }
+      }
       new WorkloadConfig(workload, guarantee, seed, rate, users, devicesPerUser, 0, 3, Duration.ofSeconds(2), 0.2, 0.05, token);
       return new DeliveryTest(this);
     }

@@ -25,20 +25,23 @@ import picocli.CommandLine.Spec;
 /**
  * {@code deliverycheck test}: runs a whole verification (set up, workload + faults, heal, drain,
  * check, report) and exits as {@code check} does: 0 valid, 1 invalid, 2 unknown, 3 the history
- * could not be read; 4 when the set-up failed (the message names what failed and where the logs
- * are).
+ * could not be read; 4 when an option is wrong or the set-up failed (the message names what
+ * failed and where the logs are).
  */
 @Command(
     name = "test",
     mixinStandardHelpOptions = true,
     sortOptions = false,
+    exitCodeOnInvalidInput = 4,
+    exitCodeOnExecutionException = 4,
     description = {
       "Run a verification test end to end: start a reference cluster with its own PostgreSQL,",
       "run a workload while injecting faults, heal, drain, check the history, store the run."
     },
     footer = {
       "",
-      "Exit codes: 0 valid, 1 invalid, 2 unknown, 3 unreadable history, 4 setup failed.",
+      "Exit codes: 0 valid, 1 invalid, 2 unknown, 3 unreadable history,",
+      "4 bad options or set-up failed (nothing was judged).",
       "",
       "Examples:",
       "  deliverycheck test                                   3 nodes, exactly-once, 60 s of faults",

@@ -23,7 +23,8 @@ import java.util.SplittableRandom;
  *       applied is not applied again (no receive) but is acked again;
  *   <li>ack: {@code ack} invoke, then {@code ok} on {@code acked}, {@code fail} on an {@code error}
  *       answer, {@code info} on timeout or a closed socket; poison messages (ids {@code p..}) are
- *       applied but never acked;
+ *       applied but never acked; the first push of a crashing message (ids {@code x..}) is neither
+ *       applied nor acked and the device drops every push for {@link #CRASH_MS} (its app restarts);
  *   <li>read: for a seeded share of newly applied messages, {@code read} invoke then {@code ok} on
  *       {@code read-ok}, {@code fail} on an error, {@code info} on timeout or close.
  * </ol>
@@ -32,6 +33,9 @@ import java.util.SplittableRandom;
  * again). All state lives on the device's context.
  */
 final class Device {
+  /** How long a device's app is down after a crashing message: pushes meanwhile are dropped. */
+  static final long CRASH_MS = 1500;
+
   private final Clients c;
   private final Context ctx;
   private final String user;
@@ -49,6 +53,8 @@ final class Device {
   private String openKind;
   private String openMsg;
   private long openTimer = -1;
+  private final Set<String> crashedOn = new HashSet<>();
+  private long restartedAt; // nanoTime until which the app is down; 0: never crashed
   private volatile boolean connected;
 
   Device(Clients c, Context ctx, String user, String device, int index) {
@@ -150,6 +156,14 @@ final class Device {
   private void apply(JsonObject push) {
     String msg = push.getString("msg", "");
     String id = push.getString("id", "");
+    long now = System.nanoTime();
+    if (restartedAt != 0 && now - restartedAt < 0) {
+      return; // the app is restarting: the push is lost on the device, never applied
+    }
+    if (PlannedSend.isCrashing(id) && crashedOn.add(msg)) {
+      restartedAt = now + CRASH_MS * 1_000_000;
+      return;
+    }
     boolean fresh = !dedup || !applied.contains(msg);
     if (fresh) {
       if (dedup) {

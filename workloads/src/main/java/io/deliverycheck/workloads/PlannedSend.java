@@ -23,8 +23,17 @@ public record PlannedSend(long slot, String id, String key, String from, List<St
     return v;
   }
 
-  /** Poison messages carry ids {@code p<slot>}; devices never ack them. */
+  /** Poison messages carry ids {@code p<slot>}: devices apply them once but never ack them. */
   public static boolean isPoison(String id) {
     return id.startsWith("p");
+  }
+
+  /**
+   * Crashing messages carry ids {@code x<slot>}: the first push of one crashes the device's app,
+   * which drops it and every push for {@link Device#CRASH_MS} while it restarts; later pushes of it
+   * are handled normally.
+   */
+  public static boolean isCrashing(String id) {
+    return id.startsWith("x");
   }
 }

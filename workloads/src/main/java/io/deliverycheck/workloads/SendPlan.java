@@ -25,7 +25,7 @@ public final class SendPlan {
   public PlannedSend slot(long k) {
     SplittableRandom r = random(config.seed(), k);
     boolean poison = config.kind().equals("poison") && r.nextDouble() < config.poisonFraction();
-    String id = (poison ? "p" : "m") + k;
+    String id = (poison ? (r.nextBoolean() ? "p" : "x") : "m") + k;
     int fromIdx = r.nextInt(users.size());
     int fanout = config.kind().equals("payments") ? 1 : 1 + r.nextInt(Math.min(3, users.size() - 1));
     List<String> to = new ArrayList<>(fanout);

@@ -35,8 +35,11 @@ class SendPlanTest {
   @Test
   void poisonMessagesAreMarkedByTheirIdOnlyInThePoisonMix() {
     long poison = LongStream.range(0, 1000).mapToObj(plan("poison", 4)::slot).filter(m -> PlannedSend.isPoison(m.id())).count();
-    assertTrue(poison > 120 && poison < 280, "about 20%: " + poison);
-    assertTrue(LongStream.range(0, 1000).mapToObj(plan("chat", 4)::slot).noneMatch(m -> PlannedSend.isPoison(m.id())));
+    long crashing = LongStream.range(0, 1000).mapToObj(plan("poison", 4)::slot).filter(m -> PlannedSend.isCrashing(m.id())).count();
+    assertTrue(poison > 60 && poison < 140, "about 10% never acked: " + poison);
+    assertTrue(crashing > 60 && crashing < 140, "about 10% crashing: " + crashing);
+    assertTrue(LongStream.range(0, 1000).mapToObj(plan("chat", 4)::slot)
+        .noneMatch(m -> PlannedSend.isPoison(m.id()) || PlannedSend.isCrashing(m.id())));
   }
 
   @Test
