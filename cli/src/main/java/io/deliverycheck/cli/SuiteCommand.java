@@ -95,8 +95,9 @@ public final class SuiteCommand implements Callable<Integer> {
     Path dir = (results != null ? results : DeliveryTest.ResultsDir.find()).toAbsolutePath().normalize();
     if (dryRun) {
       for (Suite.Entry e : entries) {
+        List<String> cmd = SuiteRun.command(e, dir);
         human.println(e.name() + "  expect " + e.expect() + (e.outcomes().isEmpty() ? "" : " " + e.outcomes())
-            + "\n    " + String.join(" ", SuiteRun.command(e, dir).subList(4, SuiteRun.command(e, dir).size())));
+            + "\n    deliverycheck " + String.join(" ", cmd.subList(cmd.indexOf(Main.class.getName()) + 1, cmd.size())));
       }
       human.println(entries.size() + " entries valid in " + file);
       return 0;

@@ -13,7 +13,8 @@ import java.util.function.LongConsumer;
 
 /**
  * Runs one suite entry as a child {@code java -cp <this classpath> io.deliverycheck.cli.Main test
- * ... --json} process (isolated: its nodes, ports and memory die with it), bounded by the entry's
+ * ... --json} process (isolated: its nodes, ports and memory die with it; JVM options from
+ * {@code DELIVERYCHECK_JAVA_OPTS} as bin/deliverycheck), bounded by the entry's
  * timeout, and reads the verdict from the JSON it prints. The child's stdout and stderr are kept
  * in the suite's work folder.
  */
@@ -57,6 +58,8 @@ final class SuiteRun {
   static List<String> command(Suite.Entry e, Path results) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    String opts = System.getenv("DELIVERYCHECK_JAVA_OPTS"); // as bin/deliverycheck, e.g. -Xmx512m
+    if (opts != null && !opts.isBlank()) cmd.addAll(List.of(opts.trim().split("\\s+")));
     String repo = System.getProperty("deliverycheck.repo");
     if (repo != null) cmd.add("-Ddeliverycheck.repo=" + repo);
     cmd.add("-cp");
