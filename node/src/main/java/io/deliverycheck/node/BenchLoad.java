@@ -40,6 +40,8 @@ final class BenchLoad implements AutoCloseable {
   final AtomicLong delivered = new AtomicLong();
   final AtomicLong errors = new AtomicLong();
   final Recorder latency = new Recorder(3);
+  /** POST round trips (send to "accepted") during the latency phase. */
+  final Recorder acceptLatency = new Recorder(3);
   volatile boolean recordLatency;
   private final AtomicLong seq = new AtomicLong();
 
@@ -102,13 +104,17 @@ final class BenchLoad implements AutoCloseable {
     String id = run + "m" + i;
     JsonObject body = new JsonObject().put("id", id).put("key", id).put("from", run + "sender" + (i % 16))
         .put("to", new JsonArray().add(run + "u" + (i % devices)));
-    sentAt.put(id, System.nanoTime());
+    long t0 = System.nanoTime();
+    sentAt.put(id, t0);
     HttpClient c = clients.get((int) (i % clients.size()));
     return c.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/messages"))
         .compose(r -> r.send(Buffer.buffer(body.encode())))
         .compose(r -> r.body().map(b -> {
           if (r.statusCode() == 200) {
             accepted.incrementAndGet();
+            if (recordLatency) {
+              acceptLatency.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
+            }
           } else {
             errors.incrementAndGet();
           }

@@ -158,11 +158,15 @@ public final class BenchNodeCommand implements Callable<Integer> {
         drain(load, durationS);
         // fixed rate latency
         load.latency.getIntervalHistogram();
+        load.acceptLatency.getIntervalHistogram();
         load.recordLatency = true;
         load.fixedRate(rate, System.nanoTime() + durationS * 1_000_000_000L);
         Thread.sleep(durationS * 1000L);
         drain(load, 10);
         Histogram h = load.latency.getIntervalHistogram();
+        Histogram ha = load.acceptLatency.getIntervalHistogram();
+        System.out.printf(Locale.ROOT, "bench node: %d node(s) %s: accept round trip at %d/s p50 %.2f ms p99 %.2f ms%n",
+            size, g.wire(), rate, ha.getValueAtPercentile(50) / 1000.0, ha.getValueAtPercentile(99) / 1000.0);
         Result r = new Result("deliverycheck", size, g.wire(), acc, del, h.getValueAtPercentile(50) / 1000.0,
             h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0, load.errors.get());
         System.out.printf(Locale.ROOT, "bench node: %d node(s) %s: %.0f accepted/s, %.0f delivered/s at saturation;"

@@ -53,6 +53,9 @@ public final class Node implements AutoCloseable {
   private Gateway gateway;
   private ReceiptHub receipts;
   private volatile boolean closed;
+  private boolean[] workerBusy;
+  private int idleTicks;
+  private int skipTicks;
   /** A worker step or a group-commit batch that takes longer is given up (outcome unknown). */
   static final long STEP_TIMEOUT_S = 10;
 
@@ -142,7 +145,7 @@ public final class Node implements AutoCloseable {
           acceptGroup = new GroupCommit<>(256, inFlight, store::acceptBatch, q -> store.accept(q, null));
           ackGroup = new GroupCommit<>(256, inFlight, store::markDeliveredBatch,
               q -> store.markDelivered(q.msg(), q.recipient(), q.device()));
-          Database.migrate(pool).onComplete(p);
+          p.complete();
         }
       }).onComplete(ar -> {
         if (ar.succeeded()) {
@@ -152,6 +155,7 @@ public final class Node implements AutoCloseable {
         }
       });
       await(ready.future(), 60);
+      migrateWithRetry();
       int clusterPort = cfg.clusterPort != 0 ? cfg.clusterPort : Database.freePort();
       cluster = new Cluster(cfg, dir, ctx, log, this::onClusterMessage);
       try {
@@ -170,9 +174,8 @@ public final class Node implements AutoCloseable {
             .webSocketHandler(api::webSocket);
         http.listen().recover(e -> Future.failedFuture(new java.io.IOException(
             "HTTP " + cfg.bindHost + ":" + cfg.httpPort + ": " + e.getMessage(), e))).onComplete(listening);
-        for (int i = 0; i < Math.max(1, cfg.workers); i++) {
-          scheduleWorker(i);
-        }
+        workerBusy = new boolean[Math.max(1, cfg.workers)];
+        tick();
       });
       await(listening.future(), 30);
       log.info("READY " + cfg.id + " " + url());
@@ -180,6 +183,27 @@ public final class Node implements AutoCloseable {
       log.log(Level.SEVERE, "start failed", e);
       kill();
       throw e;
+    }
+  }
+
+  /**
+   * Creates the schema, retrying for up to a minute while the database is unreachable (a node
+   * restarted during a database restart or partition waits for it instead of dying). Runs on the
+   * starting thread, never on an event loop.
+   */
+  private void migrateWithRetry() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        await(Database.migrate(pool), 30);
+        return;
+      } catch (Exception e) {
+        if (System.nanoTime() > deadline) {
+          throw new java.io.IOException("database " + db.url() + " unreachable for 60 s: " + e.getMessage(), e);
+        }
+        log.warning("database not ready (" + e.getMessage() + "), retrying in 1 s");
+        Thread.sleep(1000);
+      }
     }
   }
 
@@ -423,33 +447,64 @@ public final class Node implements AutoCloseable {
 
   // ---------------------------------------------------------------- workers
 
-  private void scheduleWorker(int i) {
+  /**
+   * The workers' clock: at every multiple of the poll period all idle worker loops of this node run
+   * at once (and, clocks agreeing, those of the other nodes too), which is the contention that
+   * FOR UPDATE SKIP LOCKED and leases resolve. After ticks that found nothing, up to 4 ticks are
+   * skipped, so an idle cluster does not poll its database 10 times a second per loop.
+   */
+  private void tick() {
     if (closed) {
       return;
     }
-    long delay = cfg.pollMs - (System.currentTimeMillis() % cfg.pollMs);
-    vertx.setTimer(Math.max(1, delay), t -> {
-      if (closed) {
+    vertx.setTimer(Math.max(1, cfg.pollMs - (System.currentTimeMillis() % cfg.pollMs)), t -> {
+      tick();
+      if (skipTicks > 0) {
+        skipTicks--;
         return;
       }
-      Future<?> f = Future.succeededFuture();
-      boolean retries = cfg.guarantee != Guarantee.AT_MOST_ONCE;
-      if (i == 0 && retries && !cfg.bug(Bug.NO_DEAD_LETTER)) {
-        f = store.deadLetter(cfg.id, cfg.maxAttempts, cfg.claimBatch).map(list -> {
-          long now = System.currentTimeMillis();
-          for (Store.Change c : list) {
-            log.info("dead letter " + c.msg() + " (" + c.clientId() + ") for " + c.recipient() + "/" + c.device());
-            publishReceipt(c.msg(), c.clientId(), c.sender(), c.recipient(), c.device(), "failed", now);
+      int[] pending = {0};
+      int[] found = {0};
+      for (int i = 0; i < workerBusy.length; i++) {
+        if (workerBusy[i]) {
+          continue;
+        }
+        workerBusy[i] = true;
+        pending[0]++;
+        int loop = i;
+        workerStep(loop).onComplete(ar -> {
+          workerBusy[loop] = false;
+          if (ar.failed()) {
+            log.fine("worker " + loop + ": " + ar.cause());
           }
-          return null;
+          found[0] += ar.succeeded() ? ar.result() : 1;
+          if (--pending[0] == 0) {
+            idleTicks = found[0] == 0 ? idleTicks + 1 : 0;
+            skipTicks = Math.min(idleTicks, 4);
+          }
         });
       }
-      f.compose(x -> claimAndPush(null, null))
-          .timeout(STEP_TIMEOUT_S, TimeUnit.SECONDS)
-          .onFailure(e -> log.fine("worker " + i + ": " + e))
-          .onComplete(x -> scheduleWorker(i));
     });
   }
+
+  /** One step of worker loop i: dead letters (loop 0), then claim and push; rows handled. */
+  private Future<Integer> workerStep(int i) {
+    Future<Integer> f = Future.succeededFuture(0);
+    boolean retries = cfg.guarantee != Guarantee.AT_MOST_ONCE;
+    if (i == 0 && retries && !cfg.bug(Bug.NO_DEAD_LETTER)) {
+      f = store.deadLetter(cfg.id, cfg.maxAttempts, cfg.claimBatch).map(list -> {
+        long now = System.currentTimeMillis();
+        for (Store.Change c : list) {
+          log.info("dead letter " + c.msg() + " (" + c.clientId() + ") for " + c.recipient() + "/" + c.device());
+          publishReceipt(c.msg(), c.clientId(), c.sender(), c.recipient(), c.device(), "failed", now);
+        }
+        return list.size();
+      });
+    }
+    return f.compose(n -> claimAndPush(null, null).map(m -> n + m)).timeout(STEP_TIMEOUT_S, TimeUnit.SECONDS);
+  }
+
+
 
   private Store.ClaimSpec spec(String[][] local) {
     return new Store.ClaimSpec(cfg.id, cfg.claimBatch, cfg.leaseMs, cfg.bug(Bug.NO_BACKOFF) ? 0 : cfg.ackTimeoutMs,
@@ -457,11 +512,11 @@ public final class Node implements AutoCloseable {
         cfg.bug(Bug.NO_BACKOFF), cfg.bug(Bug.NO_DEAD_LETTER), local[0], local[1]);
   }
 
-  /** Claims due rows of devices connected here (all, or one device) and pushes them. */
-  Future<Void> claimAndPush(String user, String device) {
+  /** Claims due rows of devices connected here (all, or one device) and pushes them; how many. */
+  Future<Integer> claimAndPush(String user, String device) {
     String[][] local = gateway.connected(user, device);
     if (closed || local[0].length == 0) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(0);
     }
     Store.ClaimSpec s = spec(local);
     if (cfg.bug(Bug.NO_LEASE)) {
@@ -471,14 +526,14 @@ public final class Node implements AutoCloseable {
           pushClaimed(c);
           writes.add(store.recordAttemptWithoutLease(s, c));
         }
-        return Future.all(writes).mapEmpty();
+        return Future.all(writes).map(list.size());
       });
     }
     return store.claim(s).map(list -> {
       for (Store.Claimed c : list) {
         pushClaimed(c);
       }
-      return null;
+      return list.size();
     });
   }
 

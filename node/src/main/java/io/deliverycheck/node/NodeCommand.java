@@ -128,6 +128,10 @@ public final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (System.getProperty("java.util.logging.manager") == null) {
+      // effective only if nothing used java.util.logging yet (true for NodeMain and the cli)
+      System.setProperty("java.util.logging.manager", NodeLogManager.class.getName());
+    }
     NodeConfig c = config();
     System.setProperty("jgroups.use.jdk_logger", "true");
     Node node = new Node(c);

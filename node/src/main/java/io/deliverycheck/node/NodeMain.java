@@ -2,7 +2,10 @@ package io.deliverycheck.node;
 
 import picocli.CommandLine;
 
-/** {@code java -cp ... io.deliverycheck.node.NodeMain [flags]}: runs {@link NodeCommand}. */
+/**
+ * {@code java -cp ... io.deliverycheck.node.NodeMain [flags]}: runs {@link NodeCommand}. A bad flag
+ * prints one line naming it (and where to look) and exits 2.
+ */
 public final class NodeMain {
   private NodeMain() {}
 
@@ -10,6 +13,11 @@ public final class NodeMain {
     if (System.getProperty("java.util.logging.manager") == null) {
       System.setProperty("java.util.logging.manager", NodeLogManager.class.getName());
     }
-    System.exit(new CommandLine(new NodeCommand()).execute(args));
+    CommandLine cl = new CommandLine(new NodeCommand());
+    cl.setParameterExceptionHandler((e, a) -> {
+      e.getCommandLine().getErr().println("deliverycheck node: " + e.getMessage() + " (see --help)");
+      return 2;
+    });
+    System.exit(cl.execute(args));
   }
 }

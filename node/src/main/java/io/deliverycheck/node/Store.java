@@ -56,11 +56,14 @@ public final class Store {
   }
 
   /**
-   * Whether a failure certainly means "not committed": PostgreSQL answered the statement with an
-   * ERROR (the transaction rolled back). FATAL/PANIC (connection terminated, e.g. a server shutdown),
+   * Whether a failure certainly means "not committed": no connection could be opened (the statement
+   * was never sent), or PostgreSQL answered the statement with an ERROR (the transaction rolled back). FATAL/PANIC (connection terminated, e.g. a server shutdown),
    * connection classes 08 and 57, timeouts and lost connections may hide a commit: unknown.
    */
   public static boolean notCommitted(Throwable e) {
+    if (e instanceof java.net.ConnectException) {
+      return true; // no connection to the database: the statement was never sent
+    }
     if (!(e instanceof io.vertx.pgclient.PgException pg)) {
       return false;
     }
