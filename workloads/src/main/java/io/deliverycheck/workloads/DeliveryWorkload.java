@@ -206,7 +206,8 @@ final class DeliveryWorkload implements Workload {
     }
     long s = genStart;
     long e = genEnd >= 0 ? genEnd : c.rec.now();
-    double rate = s < 0 || e <= s ? 0 : offered.get() / ((e - s) / 1e9);
+    // slots sit at k/rate from 0: n slots span (n-1)/rate seconds plus one period
+    double rate = s < 0 || e <= s ? 0 : offered.get() / ((e - s) / 1e9 + 1 / config.rate());
     return new WorkloadStats(slots.get(), missed.get(), rate, c.sendsOk.sum(), c.sendsInfo.sum(),
         c.sendsFail.sum(), c.receives.sum(), c.acks.sum(), c.receipts.sum(), tracker.owed(),
         tracker.delivered(), tracker.lastReceiveNanos());
