@@ -5,10 +5,14 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.deliverycheck.checker.CheckResult;
 import io.deliverycheck.checker.DeliveryChecker;
 import io.deliverycheck.checker.Guarantee;
+import io.deliverycheck.checker.edn.EdnHistoryReader;
 import io.deliverycheck.checker.history.HistoryFormatException;
+import io.deliverycheck.checker.report.JUnitXml;
+import io.deliverycheck.checker.report.Report;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -50,7 +54,8 @@ public final class CheckCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "HISTORY", description = "The history file (history.jsonl or .jsonl.gz).")
+  @Parameters(index = "0", paramLabel = "HISTORY",
+      description = "The history file: history.jsonl or .jsonl.gz, or a Jepsen-style .edn history.")
   Path history;
 
   @Option(names = "--guarantee", required = true, paramLabel = "G", converter = GuaranteeConverter.class,
@@ -66,13 +71,24 @@ public final class CheckCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors; the exit code is the verdict.")
   boolean quiet;
 
+  @Option(names = "--junit-xml", paramLabel = "FILE",
+      description = "Also write the verdict as a JUnit XML test case (for CI systems).")
+  Path junitXml;
+
+  @Option(names = "--report",
+      description = "Also write report.html next to results.json (the history must be in DIR).")
+  boolean report;
+
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter outw = spec.commandLine().getOut();
     CheckResult r;
+    long started = System.nanoTime();
     try {
-      r = DeliveryChecker.check(history, guarantee);
+      r = EdnHistoryReader.isEdn(history)
+          ? EdnHistoryReader.check(history, guarantee)
+          : DeliveryChecker.check(history, guarantee);
     } catch (HistoryFormatException e) {
       err.println("deliverycheck check: unreadable history: " + e.getMessage());
       err.flush();
@@ -90,6 +106,26 @@ public final class CheckCommand implements Callable<Integer> {
       err.println("deliverycheck check: cannot write " + results + ": " + e);
       err.flush();
       return 3;
+    }
+    String reportPath = null;
+    if (report) {
+      try {
+        reportPath = Report.write(dir).toString();
+      } catch (IOException e) {
+        err.println("deliverycheck check: cannot write the report in " + dir + ": " + e.getMessage());
+      }
+    }
+    if (junitXml != null) {
+      double secs = (System.nanoTime() - started) / 1e9;
+      String name = history.toAbsolutePath().getParent().getFileName() + "/" + history.getFileName();
+      try {
+        JUnitXml.write(junitXml, "deliverycheck.check",
+            List.of(JUnitXml.Case.fromResults(name, r.toJson(), reportPath, secs)));
+      } catch (IOException e) {
+        err.println("deliverycheck check: cannot write " + junitXml + ": " + e.getMessage());
+        err.flush();
+        return 3;
+      }
     }
     if (json) {
       try {
