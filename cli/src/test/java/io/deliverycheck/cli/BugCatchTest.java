@@ -166,11 +166,13 @@ class BugCatchTest {
     // forbids. (At-least-once allows duplicates and exactly-once devices dedup by server id, so
     // this bug is only visible as a violation in at-most-once mode.)
     catches(new Scenario("no-lease", Guarantee.AT_MOST_ONCE, "chat", 30, 20,
-        (nodes, seed) -> new FaultPlan(seed, List.of(
-            new Fault(2000, 1500, Fault.DEVICE_DISCONNECT, null, node(nodes.get(0))),
-            new Fault(6000, 1500, Fault.DEVICE_DISCONNECT, null, node(nodes.get(1 % nodes.size()))),
-            new Fault(10000, 1500, Fault.DEVICE_DISCONNECT, null, node(nodes.get(2 % nodes.size()))),
-            new Fault(14000, 1500, Fault.DEVICE_DISCONNECT, null, node(nodes.get(0))))),
+        (nodes, seed) -> {
+          List<Fault> faults = new ArrayList<>();
+          for (int i = 0; i < 8; i++) {
+            faults.add(new Fault(2000 + 2000L * i, 1000, Fault.DEVICE_DISCONNECT, null, node(nodes.get(i % nodes.size()))));
+          }
+          return new FaultPlan(seed, faults);
+        },
         Set.of("duplicated"), 3), 1);
   }
 
