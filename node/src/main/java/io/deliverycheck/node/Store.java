@@ -56,8 +56,9 @@ public final class Store {
   }
 
   /**
-   * Whether a failure certainly means "not committed": no connection could be opened (the statement
-   * was never sent), or PostgreSQL answered the statement with an ERROR (the transaction rolled back). FATAL/PANIC (connection terminated, e.g. a server shutdown),
+   * Whether a failure certainly means "not committed": no connection could be opened (refused, or
+   * PostgreSQL refused it: 57P03 starting up, class 28 authentication, 3D000 no such database; the
+   * statement was never sent), or PostgreSQL answered the statement with an ERROR (rolled back). FATAL/PANIC (connection terminated, e.g. a server shutdown),
    * connection classes 08 and 57, timeouts and lost connections may hide a commit: unknown.
    */
   public static boolean notCommitted(Throwable e) {
@@ -68,6 +69,9 @@ public final class Store {
       return false;
     }
     String state = pg.getSqlState() == null ? "" : pg.getSqlState();
+    if (state.equals("57P03") || state.startsWith("28") || state.equals("3D000")) {
+      return true; // refused while connecting (starting up, authentication, no database): never sent
+    }
     return "ERROR".equals(pg.getSeverity()) && !state.startsWith("08") && !state.startsWith("57");
   }
 
