@@ -107,12 +107,16 @@ class BugCatchTest {
   void ackBeforeCommitLosesAcceptedMessagesWhenTheDatabaseRestarts() throws Exception {
     // The node answers "accepted" before COMMIT; a database crash (or a node kill) in between
     // aborts the transaction: the client was told accepted, nothing was stored -> lost.
-    catches(new Scenario("ack-before-commit", Guarantee.EXACTLY_ONCE, "chat", 30, 20,
-        (nodes, seed) -> new FaultPlan(seed, List.of(
-            new Fault(3000, 1500, Fault.DB_RESTART, null, empty()),
-            new Fault(7000, 1500, Fault.DB_RESTART, null, empty()),
-            new Fault(11000, 1500, Fault.DB_RESTART, null, empty()),
-            new Fault(15000, 2000, Fault.KILL, null, node(nodes.get(0))))),
+    // The window is the COMMIT round trip (milliseconds), so the plan crashes the database often
+    // while sends arrive at 40/s: seven restarts, then a node kill.
+    List<Long> restarts = List.of(2000L, 4500L, 7000L, 9500L, 12000L, 14500L, 17000L);
+    catches(new Scenario("ack-before-commit", Guarantee.EXACTLY_ONCE, "chat", 40, 21,
+        (nodes, seed) -> {
+          List<Fault> faults = new ArrayList<>();
+          restarts.forEach(at -> faults.add(new Fault(at, 500, Fault.DB_RESTART, null, empty())));
+          faults.add(new Fault(19000, 1500, Fault.KILL, null, node(nodes.get(0))));
+          return new FaultPlan(seed, faults);
+        },
         Set.of("lost"), 3), 1);
   }
 
@@ -162,11 +166,13 @@ class BugCatchTest {
     // forbids. (At-least-once allows duplicates and exactly-once devices dedup by server id, so
     // this bug is only visible as a violation in at-most-once mode.)
     catches(new Scenario("no-lease", Guarantee.AT_MOST_ONCE, "chat", 30, 20,
-        (nodes, seed) -> new FaultPlan(seed, List.of(
-            new Fault(2000, 1500, Fault.DEVICE_DISCONNECT, null, node(nodes.get(0))),
-            new Fault(6000, 1500, Fault.DEVICE_DISCONNECT, null, node(nodes.get(1 % nodes.size()))),
-            new Fault(10000, 1500, Fault.DEVICE_DISCONNECT, null, node(nodes.get(2 % nodes.size()))),
-            new Fault(14000, 1500, Fault.DEVICE_DISCONNECT, null, node(nodes.get(0))))),
+        (nodes, seed) -> {
+          List<Fault> faults = new ArrayList<>();
+          for (int i = 0; i < 8; i++) {
+            faults.add(new Fault(2000 + 2000L * i, 1000, Fault.DEVICE_DISCONNECT, null, node(nodes.get(i % nodes.size()))));
+          }
+          return new FaultPlan(seed, faults);
+        },
         Set.of("duplicated"), 3), 1);
   }
 
