@@ -9,6 +9,7 @@ import io.deliverycheck.checker.runner.Progress;
 import io.deliverycheck.checker.runner.RunResult;
 import io.deliverycheck.checker.runner.SetupException;
 import io.deliverycheck.checker.runner.TestSpec;
+import io.deliverycheck.checker.report.JUnitXml;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -102,6 +103,10 @@ public final class TestCommand implements Callable<Integer> {
   @Option(names = "--drain-cap", paramLabel = "SECONDS", defaultValue = "60", description = "The drain never lasts longer than this many seconds (default: ${DEFAULT-VALUE}).")
   int drainCap;
 
+  @Option(names = "--junit-xml", paramLabel = "FILE",
+      description = "Also write one JUnit XML test case per run (failures name the violated outcomes and the report).")
+  Path junitXml;
+
   @Option(names = "--quiet", description = "Print only the verdict and the results folder.")
   boolean quiet;
 
@@ -128,6 +133,7 @@ public final class TestCommand implements Callable<Integer> {
     }
     TestSpec s = test.spec();
     List<RunResult> done = new ArrayList<>();
+    List<Double> seconds = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
       TestSpec run = s.withSeed(firstSeed + i);
       if (!quiet) {
@@ -137,6 +143,7 @@ public final class TestCommand implements Callable<Integer> {
             bugs.isEmpty() ? "" : ", bugs " + String.join(",", bugs));
       }
       RunResult r;
+      long runStarted = System.nanoTime();
       try {
         r = io.deliverycheck.checker.runner.Runner.run(run);
       } catch (SetupException e) {
@@ -148,6 +155,7 @@ public final class TestCommand implements Callable<Integer> {
         return 3;
       }
       done.add(r);
+      seconds.add((System.nanoTime() - runStarted) / 1e9);
       if (!quiet) {
         ProgressPrinter.endLine(human);
       }
@@ -156,6 +164,19 @@ public final class TestCommand implements Callable<Integer> {
     }
     if (runs > 1) {
       human.println(summary(done));
+    }
+    if (junitXml != null) {
+      List<JUnitXml.Case> cases = new ArrayList<>();
+      for (int i = 0; i < done.size(); i++) {
+        RunResult r = done.get(i);
+        cases.add(JUnitXml.Case.fromRun(name + "-seed" + r.seed(), r.runDir(), seconds.get(i)));
+      }
+      try {
+        JUnitXml.write(junitXml, "deliverycheck.test", cases);
+      } catch (IOException e) {
+        System.err.println("deliverycheck test: cannot write --junit-xml " + junitXml + ": " + e.getMessage());
+        return 3;
+      }
     }
     if (json) {
       System.out.println(json(done).toPrettyString());

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deliverycheck.checker.CheckResult;
 import io.deliverycheck.checker.DeliveryChecker;
+import io.deliverycheck.checker.report.Report;
+import io.deliverycheck.checker.report.ResultsIndex;
 import io.deliverycheck.checker.history.Recorder;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -118,7 +120,19 @@ public final class Runner {
       folder.writeJson("results.json", json);
       writeErrors();
       folder.linkLatest();
+      writeReport();
       return new RunResult(spec.seed(), folder.dir(), history, result, stats, drainReason);
+    }
+
+    /** report.html of this run and results/index.html; a failure here never changes the verdict. */
+    private void writeReport() {
+      phase.set("reporting");
+      try {
+        Report.write(folder.dir());
+        ResultsIndex.write(spec.resultsRoot());
+      } catch (IOException | RuntimeException e) {
+        System.err.println("deliverycheck: could not write the report of " + folder.dir() + ": " + e);
+      }
     }
 
     private void setUp() throws SetupException {
