@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deliverycheck.checker.Guarantee;
 import io.deliverycheck.checker.Validity;
+import io.deliverycheck.checker.runner.FaultPlan;
 import io.deliverycheck.checker.runner.Progress;
 import io.deliverycheck.checker.runner.RunResult;
 import io.deliverycheck.checker.runner.SetupException;
@@ -48,7 +49,8 @@ import picocli.CommandLine.Spec;
       "Examples:",
       "  deliverycheck test                                   3 nodes, exactly-once, 60 s of faults",
       "  deliverycheck test --bug ack-before-commit --nemesis kill,db-restart --time-limit 30",
-      "  deliverycheck test --guarantee at-least-once --runs 5 --seed 100"
+      "  deliverycheck test --guarantee at-least-once --runs 5 --seed 100",
+      "  deliverycheck test --bug ack-before-commit --fault-plan results/x/latest/faults.json"
     })
 public final class TestCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -103,6 +105,18 @@ public final class TestCommand implements Callable<Integer> {
   @Option(names = "--drain-cap", paramLabel = "SECONDS", defaultValue = "60", description = "The drain never lasts longer than this many seconds (default: ${DEFAULT-VALUE}).")
   int drainCap;
 
+  @Option(names = "--fault-plan", paramLabel = "FILE",
+      description = "Replay this fault plan (a faults.json of an earlier run) instead of generating one from --nemesis.")
+  Path faultPlan;
+
+  @Option(names = "--poison-fraction", paramLabel = "F",
+      description = "Share of poison messages in the poison workload (default: the workload's).")
+  Double poisonFraction;
+
+  @Option(names = "--request-timeout-ms", paramLabel = "MS", defaultValue = "2000",
+      description = "Client timeout of a send, ack or read; then the op is recorded as info (default: ${DEFAULT-VALUE}).")
+  long requestTimeoutMs;
+
   @Option(names = "--junit-xml", paramLabel = "FILE",
       description = "Also write one JUnit XML test case per run (failures name the violated outcomes and the report).")
   Path junitXml;
@@ -122,12 +136,32 @@ public final class TestCommand implements Callable<Integer> {
       if (runs < 1) {
         throw new IllegalArgumentException("--runs " + runs + ": must be >= 1");
       }
-      test = DeliveryTest.builder().name(name).nodes(nodes).guarantee(parseGuarantee(guarantee))
+      DeliveryTest.Builder b = DeliveryTest.builder().name(name).nodes(nodes).guarantee(parseGuarantee(guarantee))
           .workload(workload).nemesis(nemesis).timeLimit(Duration.ofSeconds(timeLimit)).rate(rate)
           .users(users).devicesPerUser(devicesPerUser).seed(firstSeed).bugs(bugs).env(env)
           .results(results).quiet(Duration.ofSeconds(quietPeriod)).drainCap(Duration.ofSeconds(drainCap))
+          .requestTimeout(Duration.ofMillis(requestTimeoutMs))
           .token(System.getenv("DELIVERYCHECK_TOKEN"))
-          .progress(quiet ? null : new ProgressPrinter(human)).build();
+          .progress(quiet ? null : new ProgressPrinter(human));
+      if (requestTimeoutMs <= 0) {
+        throw new IllegalArgumentException("--request-timeout-ms " + requestTimeoutMs + ": must be positive");
+      }
+      if (poisonFraction != null) {
+        if (poisonFraction < 0 || poisonFraction > 1) {
+          throw new IllegalArgumentException("--poison-fraction " + poisonFraction + ": must be between 0 and 1");
+        }
+        b.poisonFraction(poisonFraction);
+      }
+      if (faultPlan != null) {
+        FaultPlan plan;
+        try {
+          plan = FaultPlan.read(faultPlan);
+        } catch (IOException e) {
+          throw new IllegalArgumentException("--fault-plan " + e.getMessage());
+        }
+        b.faultPlan((nodeNames, seed) -> plan);
+      }
+      test = b.build();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -139,7 +173,7 @@ public final class TestCommand implements Callable<Integer> {
       if (!quiet) {
         human.printf("deliverycheck test %s: seed %d%s, %d nodes (%s), %s, %s workload at %s/s, nemesis %s, %d s%s%n",
             name, run.seed(), runs > 1 ? " (run " + (i + 1) + " of " + runs + ")" : "", nodes, env,
-            guarantee, workload, fmt(rate), nemesis.isEmpty() ? "none" : String.join(",", nemesis), timeLimit,
+            guarantee, workload, fmt(rate), faultPlan != null ? "from " + faultPlan : nemesis.isEmpty() ? "none" : String.join(",", nemesis), timeLimit,
             bugs.isEmpty() ? "" : ", bugs " + String.join(",", bugs));
       }
       RunResult r;

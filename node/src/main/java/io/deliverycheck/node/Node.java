@@ -383,7 +383,7 @@ public final class Node implements AutoCloseable {
     if (type.equals("ack")) {
       ackGroup.submit(new Store.AckReq(msg, d.user, d.device)).onComplete(ar -> {
         if (ar.failed()) {
-          d.ws.writeTextMessage(error("ack", msg, id, "not stored: " + ar.cause().getMessage()));
+          d.ws.writeTextMessage(storeError("ack", msg, id, ar.cause()));
           return;
         }
         Store.Outcome o = ar.result();
@@ -407,7 +407,7 @@ public final class Node implements AutoCloseable {
     } else {
       store.markRead(msg, d.user, d.device).onComplete(ar -> {
         if (ar.failed()) {
-          d.ws.writeTextMessage(error("read", msg, id, "not stored: " + ar.cause().getMessage()));
+          d.ws.writeTextMessage(storeError("read", msg, id, ar.cause()));
           return;
         }
         Store.Outcome o = ar.result();
@@ -426,7 +426,20 @@ public final class Node implements AutoCloseable {
   }
 
   private static String error(String op, String msg, String id, String text) {
-    return new JsonObject().put("type", "error").put("op", op).put("msg", msg).put("id", id).put("error", text).encode();
+    return errorFrame(op, msg, id, text).put("committed", false).encode();
+  }
+
+  private static JsonObject errorFrame(String op, String msg, String id, String text) {
+    return new JsonObject().put("type", "error").put("op", op).put("msg", msg).put("id", id).put("error", text);
+  }
+
+  /** A store failure of an ack or read: says "committed": false only when it certainly did not commit. */
+  private String storeError(String op, String msg, String id, Throwable e) {
+    if (Store.notCommitted(e)) {
+      return errorFrame(op, msg, id, "not committed: " + e.getMessage()).put("committed", false).encode();
+    }
+    log.warning(op + " outcome unknown: " + e);
+    return errorFrame(op, msg, id, "outcome unknown: " + e.getMessage()).put("committed", "unknown").encode();
   }
 
   void receiptsConnected(ServerWebSocket ws, String user) {

@@ -72,6 +72,9 @@ public final class NodeCommand implements Callable<Integer> {
   int poolSize;
   @Option(names = "--seed", description = "Seed of the backoff jitter (default: time-based, printed in the log).")
   Long seed;
+  @Option(names = "--exit-on-stdin-eof", arity = "1", paramLabel = "true|false",
+      description = "Stop when standard input closes (a supervising harness died); default: false.")
+  boolean exitOnStdinEof;
 
   /** Builds the configuration, naming the bad flag when a value is invalid. */
   NodeConfig config() {
@@ -150,7 +153,27 @@ public final class NodeCommand implements Callable<Integer> {
     }
     System.out.println("READY " + c.id + " " + node.url());
     System.out.flush();
+    if (exitOnStdinEof) {
+      watchStdin(c.id);
+    }
     stopped.await();
     return 0;
+  }
+
+  /** Exits (running the shutdown hook) when standard input reaches its end: the parent is gone. */
+  private static void watchStdin(String id) {
+    Thread t = new Thread(() -> {
+      try {
+        while (System.in.read() >= 0) {
+          // the harness writes nothing; any byte is ignored
+        }
+      } catch (java.io.IOException e) {
+        // a broken pipe means the same as an end of input
+      }
+      System.err.println("deliverycheck node " + id + ": standard input closed, stopping");
+      System.exit(0);
+    }, "stdin-watch");
+    t.setDaemon(true);
+    t.start();
   }
 }

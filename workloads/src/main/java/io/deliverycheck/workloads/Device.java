@@ -142,7 +142,9 @@ final class Device {
       }
       case "acked" -> answer("ack", j.getString("msg"), OpType.OK, null);
       case "read-ok" -> answer("read", j.getString("msg"), OpType.OK, null);
-      case "error" -> answer(j.getString("op", ""), j.getString("msg"), OpType.FAIL, j.getString("error", "error"));
+      // An error is a certain fail only when the node says nothing was committed; else unknown.
+      case "error" -> answer(j.getString("op", ""), j.getString("msg"),
+          Boolean.FALSE.equals(j.getValue("committed")) ? OpType.FAIL : OpType.INFO, j.getString("error", "error"));
       default -> { }
     }
   }

@@ -11,6 +11,7 @@ import io.deliverycheck.checker.report.JUnitXml;
 import io.deliverycheck.checker.report.Report;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -18,6 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -46,6 +48,7 @@ import picocli.CommandLine.Spec;
       "Examples:",
       "  deliverycheck check results/default/latest/history.jsonl \\",
       "      --guarantee exactly-once",
+      "  deliverycheck check results/default/latest/history.jsonl   (guarantee from test.json)",
       "  deliverycheck check run/history.jsonl.gz --guarantee at-least-once \\",
       "      --out /tmp/r --quiet; echo $?"
     })
@@ -58,8 +61,9 @@ public final class CheckCommand implements Callable<Integer> {
       description = "The history file: history.jsonl or .jsonl.gz, or a Jepsen-style .edn history.")
   Path history;
 
-  @Option(names = "--guarantee", required = true, paramLabel = "G", converter = GuaranteeConverter.class,
-      description = "The guarantee the system claims: at-most-once, at-least-once or exactly-once.")
+  @Option(names = "--guarantee", paramLabel = "G", converter = GuaranteeConverter.class,
+      description = {"The guarantee the system claims: at-most-once, at-least-once or exactly-once.",
+          "Default: the guarantee in the test.json next to HISTORY (a stored run)."})
   Guarantee guarantee;
 
   @Option(names = "--out", paramLabel = "DIR", description = "Where to write results.json (default: the history's folder).")
@@ -83,6 +87,13 @@ public final class CheckCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter outw = spec.commandLine().getOut();
+    if (guarantee == null) {
+      guarantee = guaranteeOfRun(history);
+      if (guarantee == null) {
+        throw new ParameterException(spec.commandLine(),
+            "Missing --guarantee: no test.json next to " + history + " names one");
+      }
+    }
     CheckResult r;
     long started = System.nanoTime();
     try {
@@ -139,6 +150,21 @@ public final class CheckCommand implements Callable<Integer> {
     }
     outw.flush();
     return r.exitCode();
+  }
+
+  /** The guarantee recorded in the run's test.json beside the history, or null. */
+  static Guarantee guaranteeOfRun(Path history) {
+    Path parent = history.toAbsolutePath().getParent();
+    Path testJson = parent == null ? null : parent.resolve("test.json");
+    if (testJson == null || !Files.isRegularFile(testJson)) {
+      return null;
+    }
+    try {
+      String g = JSON.readTree(testJson.toFile()).path("guarantee").asText("");
+      return g.isEmpty() ? null : Guarantee.parse(g);
+    } catch (IOException | IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /** Parses a guarantee with a message listing the accepted values. */

@@ -124,6 +124,7 @@ public final class LocalEnvironment implements Environment {
                 .collect(Collectors.joining(","));
         cmd.addAll(List.of(
                 "--id", n,
+                "--exit-on-stdin-eof", "true",
                 "--bind-host", hostOf.get(n),
                 "--http-port", Integer.toString(httpPort.get(n)),
                 "--cluster-port", Integer.toString(clusterPort.get(n)),

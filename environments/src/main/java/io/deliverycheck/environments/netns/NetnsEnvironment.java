@@ -110,6 +110,7 @@ public final class NetnsEnvironment implements Environment {
         String peers = names.stream().map(p -> net.ip(p) + ":" + CLUSTER_PORT).collect(Collectors.joining(","));
         cmd.addAll(List.of(
                 "--id", n,
+                "--exit-on-stdin-eof", "true",
                 "--bind-host", net.ip(n),
                 "--http-port", Integer.toString(HTTP_PORT),
                 "--cluster-port", Integer.toString(CLUSTER_PORT),
