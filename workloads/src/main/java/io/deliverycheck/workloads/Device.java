@@ -37,7 +37,6 @@ final class Device {
   static final long CRASH_MS = 1500;
 
   private final Clients c;
-  private final Context ctx;
   private final String user;
   private final String device;
   final String process;
@@ -45,83 +44,44 @@ final class Device {
   private final boolean dedup;
   private final Set<String> applied = new HashSet<>();
   private final ArrayDeque<JsonObject> queue = new ArrayDeque<>();
-  private int nodeIndex;
-  private int failures;
-  private WebSocket socket;
-  private String node;
+  private final ReconnectingSocket link;
   private Op open;
   private String openKind;
   private String openMsg;
   private long openTimer = -1;
   private final Set<String> crashedOn = new HashSet<>();
   private long restartedAt; // nanoTime until which the app is down; 0: never crashed
-  private volatile boolean connected;
 
   Device(Clients c, Context ctx, String user, String device, int index) {
     this.c = c;
-    this.ctx = ctx;
     this.user = user;
     this.device = device;
     this.process = "d:" + user + "/" + device;
     this.random = SendPlan.random(c.config.seed(), 1_000_000_007L + index);
     this.dedup = c.config.guarantee() == Guarantee.EXACTLY_ONCE;
-    this.nodeIndex = index % c.nodes.size();
+    this.link = new ReconnectingSocket(c, ctx, "/devices/" + user + "/" + device, index, this::jitteredBackoff,
+        (node, text) -> onText(text), this::onClose);
   }
 
   void start() {
-    ctx.runOnContext(v -> connect());
+    link.start();
   }
 
   boolean connected() {
-    return connected;
+    return link.connected();
   }
 
-  private void connect() {
-    if (c.closed) {
-      return;
-    }
-    String target = c.nodes.get(nodeIndex);
-    c.ws.connect(c.wsOptions(target, "/devices/" + user + "/" + device)).onComplete(ar -> {
-      if (ar.failed()) {
-        reconnectLater();
-        return;
-      }
-      WebSocket ws = ar.result();
-      if (c.closed) {
-        ws.close();
-        return;
-      }
-      socket = ws;
-      node = target;
-      failures = 0;
-      connected = true;
-      ws.textMessageHandler(this::onText);
-      ws.closeHandler(v -> onClose(ws));
-      ws.exceptionHandler(e -> ws.close());
-    });
+  /** The reconnect delay: a random point in the upper half of the backoff, drawn from the device's seed. */
+  private long jitteredBackoff(long failures) {
+    long base = ReconnectingSocket.backoff(failures);
+    return base / 2 + random.nextLong(base / 2 + 1) + 1;
   }
 
-  private void reconnectLater() {
-    connected = false;
-    if (c.closed) {
-      return;
-    }
-    failures++;
-    nodeIndex = (nodeIndex + 1) % c.nodes.size();
-    long base = Math.min(2000, 50L << Math.min(failures, 6));
-    c.vertx.setTimer(base / 2 + random.nextLong(base / 2 + 1) + 1, t -> connect());
-  }
-
-  private void onClose(WebSocket ws) {
-    if (socket != ws) {
-      return;
-    }
-    socket = null;
+  private void onClose() {
     queue.clear();
     if (open != null) {
       finish(OpType.INFO, "connection closed");
     }
-    reconnectLater();
   }
 
   private void onText(String text) {
@@ -171,7 +131,7 @@ final class Device {
       if (dedup) {
         applied.add(msg);
       }
-      c.rec.ok(process, "receive", value(id), node);
+      c.rec.ok(process, "receive", value(id), link.node());
       c.receives.increment();
       c.tracker.received(id, user, device, c.rec.now());
     }
@@ -185,11 +145,11 @@ final class Device {
   private boolean markRead;
 
   private void begin(String kind, String msg, String id) {
-    WebSocket ws = socket;
+    WebSocket ws = link.socket();
     if (ws == null) {
       return;
     }
-    open = c.rec.invoke(process, kind, value(id), node);
+    open = c.rec.invoke(process, kind, value(id), link.node());
     openKind = kind;
     openMsg = msg;
     openTimer = c.vertx.setTimer(c.timeoutMillis(), t -> {
@@ -243,12 +203,6 @@ final class Device {
   }
 
   void close() {
-    ctx.runOnContext(v -> {
-      WebSocket ws = socket;
-      socket = null;
-      if (ws != null) {
-        ws.close();
-      }
-    });
+    link.close();
   }
 }

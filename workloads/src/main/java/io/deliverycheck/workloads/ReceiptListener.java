@@ -3,7 +3,6 @@ package io.deliverycheck.workloads;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Context;
-import io.vertx.core.http.WebSocket;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -13,67 +12,22 @@ import io.vertx.core.json.JsonObject;
  */
 final class ReceiptListener {
   private final Clients c;
-  private final Context ctx;
-  private final String user;
   private final String process;
-  private int nodeIndex;
-  private int failures;
-  private WebSocket socket;
-  private volatile boolean connected;
+  private final ReconnectingSocket link;
 
   ReceiptListener(Clients c, Context ctx, String user, int index) {
     this.c = c;
-    this.ctx = ctx;
-    this.user = user;
     this.process = "r:" + user;
-    this.nodeIndex = index % c.nodes.size();
+    this.link = new ReconnectingSocket(c, ctx, "/receipts/" + user, index, ReconnectingSocket::backoff,
+        this::onText, () -> { });
   }
 
   void start() {
-    ctx.runOnContext(v -> connect());
+    link.start();
   }
 
   boolean connected() {
-    return connected;
-  }
-
-  private void connect() {
-    if (c.closed) {
-      return;
-    }
-    String node = c.nodes.get(nodeIndex);
-    c.ws.connect(c.wsOptions(node, "/receipts/" + user)).onComplete(ar -> {
-      if (ar.failed()) {
-        retry();
-        return;
-      }
-      WebSocket ws = ar.result();
-      if (c.closed) {
-        ws.close();
-        return;
-      }
-      socket = ws;
-      failures = 0;
-      connected = true;
-      ws.textMessageHandler(t -> onText(node, t));
-      ws.closeHandler(v -> {
-        if (socket == ws) {
-          socket = null;
-          retry();
-        }
-      });
-      ws.exceptionHandler(e -> ws.close());
-    });
-  }
-
-  private void retry() {
-    connected = false;
-    if (c.closed) {
-      return;
-    }
-    failures++;
-    nodeIndex = (nodeIndex + 1) % c.nodes.size();
-    c.vertx.setTimer(Math.min(2000, 50L << Math.min(failures, 6)), t -> connect());
+    return link.connected();
   }
 
   private void onText(String node, String text) {
@@ -101,12 +55,6 @@ final class ReceiptListener {
   }
 
   void close() {
-    ctx.runOnContext(v -> {
-      WebSocket ws = socket;
-      socket = null;
-      if (ws != null) {
-        ws.close();
-      }
-    });
+    link.close();
   }
 }

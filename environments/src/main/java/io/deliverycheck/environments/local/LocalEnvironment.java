@@ -1,21 +1,15 @@
 package io.deliverycheck.environments.local;
 
-import io.deliverycheck.checker.history.Recorder;
-import io.deliverycheck.checker.runner.Environment;
 import io.deliverycheck.checker.runner.Grudge;
 import io.deliverycheck.environments.EnvironmentConfig;
+import io.deliverycheck.environments.ProcessEnvironment;
 import io.deliverycheck.environments.db.HarnessPostgres;
-import io.deliverycheck.environments.process.Cleanup;
-import io.deliverycheck.environments.process.HealthProbe;
-import io.deliverycheck.environments.process.NodeProcess;
-import io.deliverycheck.environments.process.NodeSet;
 import io.deliverycheck.environments.process.Ports;
 import io.deliverycheck.environments.proxy.TcpProxy;
 import io.vertx.core.Vertx;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -46,30 +39,17 @@ import java.util.stream.Collectors;
  * <p>Run folder: {@code logs/<id>.log} (the node's log), {@code logs/<id>.out} (its stdout/stderr),
  * {@code logs/postgres.log}; the database's data in {@code db/}, deleted at close unless kept.
  */
-public final class LocalEnvironment implements Environment {
+public final class LocalEnvironment extends ProcessEnvironment {
 
-    private static final Duration STOP_GRACE = Duration.ofSeconds(5);
-
-    private final EnvironmentConfig config;
-    private final List<String> names;
     private final Map<String, String> hostOf = new LinkedHashMap<>();
     private final Map<String, String> nodeOfHost = new HashMap<>();
     private final Map<String, Integer> httpPort = new HashMap<>();
     private final Map<String, Integer> clusterPort = new HashMap<>();
     private final Map<String, TcpProxy> clusterProxy = new LinkedHashMap<>();
     private final Map<String, TcpProxy> dbProxy = new LinkedHashMap<>();
-    private final Map<String, TcpProxy> clientProxy = new LinkedHashMap<>();
-    private final Cleanup cleanup = new Cleanup("local-environment", this::close);
-    private Path runDir;
-    private Path logDir;
-    private Vertx vertx;
-    private HarnessPostgres db;
-    private NodeSet nodes;
-    private boolean closed;
 
     public LocalEnvironment(EnvironmentConfig config) {
-        this.config = config;
-        this.names = config.nodeNames();
+        super("local-environment", config);
         for (int i = 0; i < names.size(); i++) {
             String host = "127.0.0." + (11 + i);
             hostOf.put(names.get(i), host);
@@ -78,46 +58,26 @@ public final class LocalEnvironment implements Environment {
     }
 
     @Override
-    public synchronized void setup(Path runDir, Recorder rec) throws Exception {
-        if (this.runDir != null) {
-            throw new IllegalStateException("setup already called");
-        }
-        this.runDir = runDir.toAbsolutePath();
-        this.logDir = this.runDir.resolve("logs");
-        Files.createDirectories(logDir);
-        cleanup.register();
-        try {
-            db = new HarnessPostgres(this.runDir.resolve("db"), logDir.resolve("postgres.log"), List.of(), List.of(), config.keepData());
-            db.start();
-            vertx = Vertx.vertx();
-            InetSocketAddress pg = new InetSocketAddress("127.0.0.1", db.port());
-            for (String n : names) {
-                String host = hostOf.get(n);
-                httpPort.put(n, Ports.free(host));
-                clusterPort.put(n, Ports.free(host));
-                clusterProxy.put(n, TcpProxy.start(vertx, "cluster-" + n, "127.0.0.1", 0,
-                        new InetSocketAddress(host, clusterPort.get(n)), h -> nodeOfHost.getOrDefault(h, h)));
-                dbProxy.put(n, TcpProxy.start(vertx, "db-" + n, "127.0.0.1", 0, pg, h -> n));
-                clientProxy.put(n, TcpProxy.start(vertx, "client-" + n, "127.0.0.1", 0,
-                        new InetSocketAddress(host, httpPort.get(n)), h -> "client"));
-            }
-            HealthProbe probe = new HealthProbe(config.token());
-            nodes = new NodeSet(probe, this::adminEndpoint, this::nodeLog);
-            for (String n : names) {
-                nodes.add(new NodeProcess(n, command(n), logDir.resolve(n + ".out")));
-            }
-            for (String n : names) {
-                nodes.get(n).start();
-            }
-            nodes.awaitHealthy(config.startTimeout());
-        } catch (Exception e) {
-            close();
-            throw e;
+    protected void startInfrastructure(Path runDir) throws Exception {
+        db = new HarnessPostgres(runDir.resolve("db"), logDir().resolve("postgres.log"), List.of(), List.of(), config.keepData());
+        db.start();
+        vertx = Vertx.vertx();
+        InetSocketAddress pg = new InetSocketAddress("127.0.0.1", db.port());
+        for (String n : names) {
+            String host = hostOf.get(n);
+            httpPort.put(n, Ports.free(host));
+            clusterPort.put(n, Ports.free(host));
+            clusterProxy.put(n, TcpProxy.start(vertx, "cluster-" + n, "127.0.0.1", 0,
+                    new InetSocketAddress(host, clusterPort.get(n)), h -> nodeOfHost.getOrDefault(h, h)));
+            dbProxy.put(n, TcpProxy.start(vertx, "db-" + n, "127.0.0.1", 0, pg, h -> n));
+            clientProxy.put(n, TcpProxy.start(vertx, "client-" + n, "127.0.0.1", 0,
+                    new InetSocketAddress(host, httpPort.get(n)), h -> "client"));
         }
     }
 
     /** The node's command line: the environment's flags, then the configured extra flags. */
-    List<String> command(String n) {
+    @Override
+    protected List<String> command(String n) {
         List<String> cmd = new ArrayList<>(config.javaCommandLine());
         String peers = clusterProxy.values().stream()
                 .map(p -> p.address().getHostString() + ":" + p.address().getPort())
@@ -132,7 +92,7 @@ public final class LocalEnvironment implements Environment {
                 "--cluster-external-port", Integer.toString(clusterProxy.get(n).address().getPort()),
                 "--peers", peers,
                 "--pg-url", "postgresql://postgres@127.0.0.1:" + dbProxy.get(n).address().getPort() + "/postgres",
-                "--log-dir", logDir.toString()));
+                "--log-dir", logDir().toString()));
         if (config.token() != null) {
             cmd.addAll(List.of("--token", config.token()));
         }
@@ -140,47 +100,10 @@ public final class LocalEnvironment implements Environment {
         return cmd;
     }
 
-    private Path nodeLog(String n) {
-        return logDir.resolve(n + ".log");
-    }
-
-    @Override
-    public List<String> nodes() {
-        return names;
-    }
-
-    @Override
-    public URI clientEndpoint(String node) {
-        InetSocketAddress a = requireStarted(clientProxy, node).address();
-        return URI.create("http://" + a.getHostString() + ":" + a.getPort());
-    }
-
     @Override
     public URI adminEndpoint(String node) {
         requireNode(node);
         return URI.create("http://" + hostOf.get(node) + ":" + httpPort.get(node));
-    }
-
-    @Override
-    public void kill(String node) throws Exception {
-        requireNodes().get(node).kill();
-    }
-
-    @Override
-    public void restart(String node) throws Exception {
-        NodeProcess p = requireNodes().get(node);
-        p.start();
-        nodes.awaitServing(node, config.startTimeout());
-    }
-
-    @Override
-    public void pause(String node) throws Exception {
-        requireNodes().get(node).pause();
-    }
-
-    @Override
-    public void resume(String node) throws Exception {
-        requireNodes().get(node).resume();
     }
 
     @Override
@@ -205,19 +128,13 @@ public final class LocalEnvironment implements Environment {
 
     @Override
     public synchronized void heal() throws Exception {
-        if (nodes == null) {
+        if (!nodesCreated()) {
             return;
         }
         for (String n : names) {
             clusterProxy.get(n).refuse(Set.of());
             dbProxy.get(n).refuse(Set.of());
         }
-    }
-
-    @Override
-    public void restartDatabase() throws Exception {
-        requireNodes();
-        db.crashRestart();
     }
 
     @Override
@@ -231,7 +148,7 @@ public final class LocalEnvironment implements Environment {
 
     @Override
     public synchronized void clearDelay() throws Exception {
-        if (nodes == null) {
+        if (!nodesCreated()) {
             return;
         }
         delayLinks(Duration.ZERO);
@@ -242,42 +159,9 @@ public final class LocalEnvironment implements Environment {
         requireStarted(clientProxy, node).closeAll();
     }
 
-    @Override
-    public void awaitHealthy(Duration timeout) throws Exception {
-        requireNodes().awaitHealthy(timeout);
-    }
-
-    @Override
-    public List<Path> logs() {
-        if (logDir == null) {
-            return List.of();
-        }
-        List<Path> logs = new ArrayList<>();
-        for (String n : names) {
-            logs.add(nodeLog(n));
-            logs.add(logDir.resolve(n + ".out"));
-        }
-        logs.add(logDir.resolve("postgres.log"));
-        return logs;
-    }
-
     /** The proxies' view of a node's links, for tests and diagnostics. */
     public TcpProxy clusterProxy(String node) {
         return requireStarted(clusterProxy, node);
-    }
-
-    /** The PIDs of the node processes that are alive. */
-    public Map<String, Long> pids() {
-        Map<String, Long> out = new LinkedHashMap<>();
-        if (nodes != null) {
-            for (String n : names) {
-                NodeProcess p = nodes.get(n);
-                if (p.alive()) {
-                    out.put(n, p.pid());
-                }
-            }
-        }
-        return out;
     }
 
     /** The database, for tests and diagnostics. */
@@ -285,52 +169,11 @@ public final class LocalEnvironment implements Environment {
         return db;
     }
 
+    /** Closes the cluster and database proxies (the client proxies are closed first, by the base). */
     @Override
-    public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        }
-        if (nodes != null) {
-            nodes.stopAll(STOP_GRACE);
-        }
-        for (Map<String, TcpProxy> m : List.of(clientProxy, clusterProxy, dbProxy)) {
+    protected void closeLinks() {
+        for (Map<String, TcpProxy> m : List.of(clusterProxy, dbProxy)) {
             m.values().forEach(TcpProxy::close);
         }
-        if (vertx != null) {
-            try {
-                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // best effort: its threads are daemons
-            }
-        }
-        if (db != null) {
-            db.close();
-        }
-        cleanup.unregister();
-    }
-
-    private NodeSet requireNodes() {
-        if (nodes == null || closed) {
-            throw new IllegalStateException("environment not set up (or closed)");
-        }
-        return nodes;
-    }
-
-    private void requireNode(String node) {
-        if (!hostOf.containsKey(node)) {
-            throw new IllegalArgumentException("no node named '" + node + "' (nodes: " + String.join(", ", names) + ")");
-        }
-    }
-
-    private <T> T requireStarted(Map<String, T> map, String node) {
-        requireNode(node);
-        T t = map.get(node);
-        if (t == null) {
-            throw new IllegalStateException("environment not set up");
-        }
-        return t;
     }
 }
