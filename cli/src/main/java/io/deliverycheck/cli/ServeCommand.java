@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Serve the results folder for browsing: every run, newest first",
-      "(index.html, regenerated on each visit), and each run's report.",
+      "Serve the results folder for browsing (index.html and every report).",
+      "The index lists every run, newest first, and is regenerated on each visit.",
       "Binds 127.0.0.1 only. Ctrl-C stops it."
     },
     footer = {

@@ -32,9 +32,9 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Run a suite of tests from a JSON file (each entry: the flags of",
-      "`deliverycheck test` and the verdict expected); fail when any result",
-      "differs from what the suite expects. Format: docs/ci.md."
+      "Run a suite of tests from a JSON file and compare each verdict with the suite's.",
+      "Each entry holds the flags of `deliverycheck test` and the verdict expected; the",
+      "command fails when any result differs. Format: docs/ci.md."
     },
     footer = {
       "",

@@ -37,9 +37,9 @@ import picocli.CommandLine.Spec;
     exitCodeOnInvalidInput = 4,
     exitCodeOnExecutionException = 4,
     description = {
-      "Run a verification end to end: start a reference cluster with its own PostgreSQL, run a "
-          + "workload while injecting faults, heal, drain, check the history and store the run "
-          + "under results/<name>/<timestamp>/."
+      "Run a verification end to end and store it under results/<name>/<timestamp>/.",
+      "Starts a reference cluster with its own PostgreSQL, runs a workload while injecting",
+      "faults, heals, drains, checks the history and writes the report."
     },
     footer = {
       "",
@@ -47,10 +47,12 @@ import picocli.CommandLine.Spec;
       "4 bad options or set-up failed (nothing was judged).",
       "",
       "Examples:",
-      "  deliverycheck test                                   3 nodes, exactly-once, 60 s of faults",
-      "  deliverycheck test --bug ack-before-commit --nemesis kill,db-restart --time-limit 30",
+      "  deliverycheck test                  3 nodes, exactly-once, 60 s of faults",
+      "  deliverycheck test --bug ack-before-commit --nemesis kill,db-restart \\",
+      "      --rate 40 --time-limit 30",
       "  deliverycheck test --guarantee at-least-once --runs 5 --seed 100",
-      "  deliverycheck test --bug ack-before-commit --fault-plan results/x/latest/faults.json"
+      "  deliverycheck test --bug ack-before-commit \\",
+      "      --fault-plan results/x/latest/faults.json"
     })
 public final class TestCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
