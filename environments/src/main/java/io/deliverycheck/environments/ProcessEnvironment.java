@@ -69,8 +69,31 @@ public abstract class ProcessEnvironment implements Environment {
     /** Starts the database, Vert.x, the client proxies and anything else the nodes need. */
     protected abstract void startInfrastructure(Path runDir) throws Exception;
 
-    /** The node's command line (called after {@link #startInfrastructure}). */
-    protected abstract List<String> command(String node);
+    /** What runs the node's JVM, e.g. {@code ip netns exec NAME}; empty by default. */
+    protected List<String> launcher(String node) {
+        return List.of();
+    }
+
+    /** The node's address, port, peer and database flags (called after {@link #startInfrastructure}). */
+    protected abstract List<String> networkFlags(String node);
+
+    /**
+     * The node's command line: launcher, JVM, the flags every environment passes (id, stop with
+     * the harness, log folder), the environment's network flags, the token, then the configured
+     * extra flags.
+     */
+    final List<String> command(String node) {
+        List<String> cmd = new ArrayList<>(launcher(node));
+        cmd.addAll(config.javaCommandLine());
+        cmd.addAll(List.of("--id", node, "--exit-on-stdin-eof", "true"));
+        cmd.addAll(networkFlags(node));
+        cmd.addAll(List.of("--log-dir", logDir.toString()));
+        if (config.token() != null) {
+            cmd.addAll(List.of("--token", config.token()));
+        }
+        cmd.addAll(config.nodeFlags());
+        return cmd;
+    }
 
     /** Releases the environment's own links, after the client proxies and before Vert.x closes. */
     protected void closeLinks() {

@@ -73,8 +73,7 @@ class ClusterTest {
     TestSupport.Socket again = t.device(n3, user, "phone");
     await().atMost(Duration.ofSeconds(15)).until(() -> again.ofType("acked").size() == 1);
     assertTrue(again.ofType("push").get(0).getInteger("attempt") >= 2);
-    assertEquals("delivered", t.call("GET", n1.url() + "/messages/" + id, null, null).body()
-        .getJsonArray("deliveries").getJsonObject(0).getString("state"));
+    assertEquals("delivered", t.firstDeliveryState(n1, id));
     await().atMost(Duration.ofSeconds(30)).until(() -> !n1.view().contains(victim.id()));
     again.close();
   }

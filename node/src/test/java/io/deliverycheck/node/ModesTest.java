@@ -91,8 +91,7 @@ class ModesTest {
     assertEquals(3, dev.ofType("push").stream().filter(j -> j.getString("id").equals("poison")).count());
     String metrics = t.call("GET", n.url() + "/metrics", null, null).text();
     org.junit.jupiter.api.Assertions.assertTrue(metrics.contains("\ndeliverycheck_dead_letter_depth "), metrics);
-    assertEquals("failed", t.call("GET", n.url() + "/messages/poison", null, null).body()
-        .getJsonArray("deliveries").getJsonObject(0).getString("state"));
+    assertEquals("failed", t.firstDeliveryState(n, "poison"));
     dev.close();
     rec.close();
   }

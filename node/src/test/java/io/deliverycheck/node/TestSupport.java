@@ -96,6 +96,12 @@ final class TestSupport implements AutoCloseable {
   /** HTTP status and JSON body. */
   record Resp(int status, JsonObject body, String text) {}
 
+  /** The state of the first delivery row of message {@code id}, from {@code GET /messages/{id}}. */
+  String firstDeliveryState(Node n, String id) throws Exception {
+    return call("GET", n.url() + "/messages/" + id, null, n.cfg.token).body()
+        .getJsonArray("deliveries").getJsonObject(0).getString("state");
+  }
+
   Resp call(String method, String url, String body, String token) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));

@@ -23,9 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -60,11 +58,7 @@ public final class EdnHistoryReader implements Closeable {
   private boolean inVector;
   private boolean started;
   private long nextIndex;
-  private final Map<String, Integer> processes = new HashMap<>();
-  private final List<String> processNames = new ArrayList<>();
-  private final Map<String, Integer> fs = new HashMap<>();
-  private final List<String> fNames = new ArrayList<>();
-  private final Pairing pairing = new Pairing(processNames::get, fNames::get);
+  private final Pairing.Named pairing = new Pairing.Named();
   private long line;
 
   private EdnHistoryReader(Path file, BufferedReader in) {
@@ -195,7 +189,7 @@ public final class EdnHistoryReader implements Closeable {
     Object node = get(m, "node");
     Object err = get(m, "error");
     try {
-      pairing.apply(intern(processes, processNames, process), type, intern(fs, fNames, f), Pairing.mustPair(f), line);
+      pairing.apply(process, type, f, line);
     } catch (IllegalArgumentException e) {
       throw error(e.getMessage());
     }
@@ -280,16 +274,6 @@ public final class EdnHistoryReader implements Closeable {
     if (v instanceof String s) return "the string \"" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "\"";
     if (v instanceof Keyword k) return "the keyword " + k;
     return v.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT) + " " + v;
-  }
-
-  private static int intern(Map<String, Integer> ids, List<String> names, String s) {
-    Integer id = ids.get(s);
-    if (id == null) {
-      id = names.size();
-      ids.put(s, id);
-      names.add(s);
-    }
-    return id;
   }
 
   /** Whether {@code process} is a Jepsen client number when exported ({@code c3} -> 3). */

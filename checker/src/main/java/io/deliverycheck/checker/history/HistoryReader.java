@@ -6,10 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Reads a history one {@link Op} at a time, with strict validation (docs/history-format.md):
@@ -20,11 +16,7 @@ import java.util.Map;
  */
 public final class HistoryReader implements Closeable {
   private final LineScanner scanner;
-  private final Map<String, Integer> processes = new HashMap<>();
-  private final List<String> processNames = new ArrayList<>();
-  private final Map<String, Integer> fs = new HashMap<>();
-  private final List<String> fNames = new ArrayList<>();
-  private final Pairing pairing = new Pairing(processNames::get, fNames::get);
+  private final Pairing.Named pairing = new Pairing.Named();
 
   private HistoryReader(LineScanner scanner) {
     this.scanner = scanner;
@@ -90,22 +82,11 @@ public final class HistoryReader implements Closeable {
     s.checkIndex(index);
     OpType opType = s.type(type);
     try {
-      pairing.apply(intern(processes, processNames, process), opType, intern(fs, fNames, f),
-          Pairing.mustPair(f), s.line());
+      pairing.apply(process, opType, f, s.line());
     } catch (IllegalArgumentException e) {
       throw s.error(e.getMessage());
     }
     return new Op(index, time, process, opType, f, value, node, error);
-  }
-
-  private static int intern(Map<String, Integer> ids, List<String> names, String s) {
-    Integer id = ids.get(s);
-    if (id == null) {
-      id = names.size();
-      ids.put(s, id);
-      names.add(s);
-    }
-    return id;
   }
 
   /** The line number of the last op returned. */

@@ -1,6 +1,10 @@
 package io.deliverycheck.checker.history;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.IntFunction;
 
 /**
@@ -68,5 +72,33 @@ public final class Pairing {
   /** The line of the invocation {@code process} has open, or 0 when none is open. */
   public long openSince(int process) {
     return process < openF.length && openF[process] != 0 ? openLine[process] : 0;
+  }
+
+  /**
+   * The same rules for readers that see processes and operations as strings: interns them into the
+   * small ints {@link Pairing} works on. Memory grows with distinct processes and operation names.
+   */
+  public static final class Named {
+    private final Map<String, Integer> processes = new HashMap<>();
+    private final List<String> processNames = new ArrayList<>();
+    private final Map<String, Integer> fs = new HashMap<>();
+    private final List<String> fNames = new ArrayList<>();
+    private final Pairing pairing = new Pairing(processNames::get, fNames::get);
+
+    /** {@link Pairing#apply} by name; the same return value and exception. */
+    public boolean apply(String process, OpType type, String f, long line) {
+      return pairing.apply(intern(processes, processNames, process), type, intern(fs, fNames, f),
+          mustPair(f), line);
+    }
+
+    private static int intern(Map<String, Integer> ids, List<String> names, String s) {
+      Integer id = ids.get(s);
+      if (id == null) {
+        id = names.size();
+        ids.put(s, id);
+        names.add(s);
+      }
+      return id;
+    }
   }
 }

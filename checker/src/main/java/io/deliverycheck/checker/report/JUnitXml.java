@@ -128,21 +128,19 @@ public final class JUnitXml {
       XMLStreamWriter x = XMLOutputFactory.newFactory().createXMLStreamWriter(out);
       x.writeStartDocument("UTF-8", "1.0");
       x.writeCharacters("\n");
+      String[][] totals = {
+        {"name", suiteName}, {"tests", Integer.toString(cases.size())},
+        {"failures", Long.toString(failures)}, {"errors", Long.toString(errors)},
+        {"skipped", Long.toString(skipped)}, {"time", seconds(total)}};
       x.writeStartElement("testsuites");
-      attr(x, "name", suiteName);
-      attr(x, "tests", Integer.toString(cases.size()));
-      attr(x, "failures", Long.toString(failures));
-      attr(x, "errors", Long.toString(errors));
-      attr(x, "skipped", Long.toString(skipped));
-      attr(x, "time", seconds(total));
+      for (String[] a : totals) {
+        attr(x, a[0], a[1]);
+      }
       x.writeCharacters("\n  ");
       x.writeStartElement("testsuite");
-      attr(x, "name", suiteName);
-      attr(x, "tests", Integer.toString(cases.size()));
-      attr(x, "failures", Long.toString(failures));
-      attr(x, "errors", Long.toString(errors));
-      attr(x, "skipped", Long.toString(skipped));
-      attr(x, "time", seconds(total));
+      for (String[] a : totals) {
+        attr(x, a[0], a[1]);
+      }
       attr(x, "timestamp", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString().replace("Z", ""));
       for (Case c : cases) {
         x.writeCharacters("\n    ");

@@ -12,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -75,29 +74,19 @@ public final class LocalEnvironment extends ProcessEnvironment {
         }
     }
 
-    /** The node's command line: the environment's flags, then the configured extra flags. */
     @Override
-    protected List<String> command(String n) {
-        List<String> cmd = new ArrayList<>(config.javaCommandLine());
+    protected List<String> networkFlags(String n) {
         String peers = clusterProxy.values().stream()
                 .map(p -> p.address().getHostString() + ":" + p.address().getPort())
                 .collect(Collectors.joining(","));
-        cmd.addAll(List.of(
-                "--id", n,
-                "--exit-on-stdin-eof", "true",
+        return List.of(
                 "--bind-host", hostOf.get(n),
                 "--http-port", Integer.toString(httpPort.get(n)),
                 "--cluster-port", Integer.toString(clusterPort.get(n)),
                 "--cluster-external-host", clusterProxy.get(n).address().getHostString(),
                 "--cluster-external-port", Integer.toString(clusterProxy.get(n).address().getPort()),
                 "--peers", peers,
-                "--pg-url", "postgresql://postgres@127.0.0.1:" + dbProxy.get(n).address().getPort() + "/postgres",
-                "--log-dir", logDir().toString()));
-        if (config.token() != null) {
-            cmd.addAll(List.of("--token", config.token()));
-        }
-        cmd.addAll(config.nodeFlags());
-        return cmd;
+                "--pg-url", "postgresql://postgres@127.0.0.1:" + dbProxy.get(n).address().getPort() + "/postgres");
     }
 
     @Override

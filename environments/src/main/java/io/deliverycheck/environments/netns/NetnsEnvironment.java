@@ -11,7 +11,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -69,24 +68,19 @@ public final class NetnsEnvironment extends ProcessEnvironment {
     }
 
     @Override
-    protected List<String> command(String n) {
-        List<String> cmd = new ArrayList<>(net.exec(n));
-        cmd.addAll(config.javaCommandLine());
+    protected List<String> launcher(String n) {
+        return net.exec(n);
+    }
+
+    @Override
+    protected List<String> networkFlags(String n) {
         String peers = names.stream().map(p -> net.ip(p) + ":" + CLUSTER_PORT).collect(Collectors.joining(","));
-        cmd.addAll(List.of(
-                "--id", n,
-                "--exit-on-stdin-eof", "true",
+        return List.of(
                 "--bind-host", net.ip(n),
                 "--http-port", Integer.toString(HTTP_PORT),
                 "--cluster-port", Integer.toString(CLUSTER_PORT),
                 "--peers", peers,
-                "--pg-url", "postgresql://postgres@" + net.bridgeIp() + ":" + db.port() + "/postgres",
-                "--log-dir", logDir().toString()));
-        if (config.token() != null) {
-            cmd.addAll(List.of("--token", config.token()));
-        }
-        cmd.addAll(config.nodeFlags());
-        return cmd;
+                "--pg-url", "postgresql://postgres@" + net.bridgeIp() + ":" + db.port() + "/postgres");
     }
 
     @Override
