@@ -1,6 +1,7 @@
 package io.deliverycheck.checker;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deliverycheck.checker.history.HistoryFormatException;
 import io.deliverycheck.checker.history.LineScanner;
@@ -8,6 +9,7 @@ import io.deliverycheck.checker.history.Op;
 import io.deliverycheck.checker.history.OpType;
 import io.deliverycheck.checker.history.Pairing;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -15,17 +17,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Judges a history against a guarantee (HISTORY.md, "Verdicts"): a pure function of the history.
- * Streaming: feed ops in index order with {@link #accept}, then call {@link #finish} once; or
- * {@link #check(Path, Guarantee)} a file. Memory grows with the messages and triples it must
- * remember (docs/history-format.md, "Memory"), not with the number of ops.
+ * Judges a history against a guarantee (HISTORY.md contract v2, "Verdicts"): a pure function of
+ * the history. Streaming: feed ops in index order with {@link #accept}, then call {@link #finish}
+ * once; or {@link #check(Path, Guarantee)} a file. Memory grows with the messages and triples it
+ * must remember (docs/history-format.md, "Memory"), not with the number of ops.
  *
  * <p>Besides the file format (checked by the readers), it enforces the rules of the delivery
- * operations: {@code receive} and {@code receipt} are standalone {@code ok}s, {@code roster} and
- * {@code drained} standalone {@code info}s, the roster comes once and before any send, and the
- * values carry their fields with the right types ({@code send}: string {@code id}, array of strings
- * {@code to}; {@code receive}: strings {@code id}, {@code recipient}, {@code device};
- * {@code receipt}: the same with an optional device and a {@code state}).
+ * operations: {@code receive} and {@code receipt} are standalone {@code ok}s; {@code roster},
+ * {@code system}, {@code error} and {@code drained} standalone {@code info}s; the roster comes
+ * once and before any send, the system op at most once and before any send, drained once and
+ * last; a send names only users of the roster, and a retry repeats the key, from and to of its
+ * message's first send; the values carry their fields with the right types ({@code send}: string
+ * {@code id}, array of strings {@code to}, optional strings {@code key} and {@code from}, integer
+ * {@code attempt}; {@code receive}: strings {@code id}, {@code recipient}, {@code device};
+ * {@code receipt}: the same with an optional device and a {@code state}; {@code drained}: boolean
+ * {@code healed}; {@code system}: optional string {@code name}, {@code guarantee}, boolean
+ * {@code receipts}, {@code order} none or per-sender).
  */
 public final class DeliveryChecker {
   /** Example lists in results.json hold at most this many entries; counts are always exact. */
@@ -34,7 +41,7 @@ public final class DeliveryChecker {
   /** The outcome counts, in results.json order. */
   public static final List<String> OUTCOMES = List.of("lost", "undelivered", "duplicated",
       "unexpected", "recovered", "resurrected", "misrouted", "false_delivered",
-      "read_before_delivered", "regressed");
+      "read_before_delivered", "regressed", "unresolved", "reordered");
 
   // the operation names, interned first so their ids are these constants
   static final int SEND = 0;
@@ -44,19 +51,31 @@ public final class DeliveryChecker {
   static final int RECEIPT = 4;
   static final int ROSTER = 5;
   static final int DRAINED = 6;
+  static final int SYSTEM = 7;
+  static final int ERROR = 8;
+  /** The process id of {@code nemesis}, interned first. */
+  static final int NEMESIS = 0;
 
-  final Judge judge;
+  final Judge judge = new Judge();
+  private final GuaranteeChoice choice;
   final IdTable fs = new IdTable();
   final Pairing pairing;
   long nextIndex;
   private boolean finished;
   int[] to = new int[16];
 
+  /** Judges against {@code guarantee}, whatever the history's system op claims. */
   public DeliveryChecker(Guarantee guarantee) {
-    this.judge = new Judge(guarantee);
-    for (String f : List.of("send", "receive", "ack", "read", "receipt", "roster", "drained")) {
+    this(GuaranteeChoice.explicit(guarantee, "explicit"));
+  }
+
+  /** Judges against the guarantee {@code choice} resolves (docs/history-format.md, "Which guarantee"). */
+  public DeliveryChecker(GuaranteeChoice choice) {
+    this.choice = choice;
+    for (String f : List.of("send", "receive", "ack", "read", "receipt", "roster", "drained", "system", "error")) {
       fs.intern(f);
     }
+    judge.processes.intern("nemesis");
     this.pairing = new Pairing(judge.processes::name, fs::name);
   }
 
@@ -77,26 +96,50 @@ public final class DeliveryChecker {
     try {
       int proc = judge.processes.intern(op.process());
       int f = fs.intern(op.f());
+      judge.beforeOp(f == DRAINED);
       pairing.apply(proc, op.type(), f, mustPair(f), op.index() + 1);
       nextIndex++;
+      if (proc == NEMESIS && op.error() != null && f != ERROR) {
+        nemesisError(op.f(), op.error(), op.index());
+      }
       applyTree(proc, f, op.type(), op.value(), op.time(), op.index());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("index " + op.index() + ": " + e.getMessage(), e);
     }
   }
 
-  /** The verdict on the ops accepted so far, which must be the whole history. Call once. */
+  /**
+   * The verdict on the ops accepted so far, which must be the whole history. Call once.
+   *
+   * @throws MissingGuaranteeException when no guarantee was given, none is claimed by a system
+   *     op and there is no fallback
+   */
   public CheckResult finish() {
     if (finished) {
       throw new IllegalStateException("finish() was already called");
     }
     finished = true;
-    return judge.finish(nextIndex, List.of());
+    return judge.finish(nextIndex, choice);
+  }
+
+  private String readerStats = "";
+
+  /** How {@link #checkFile} read the lines: how many the byte scanner took (for the benchmark). */
+  public String readerStats() {
+    return readerStats;
   }
 
   /** Bytes of primitive state the checker holds now (for the benchmark; see docs). */
   public long stateBytes() {
     return judge.stateBytes();
+  }
+
+  /**
+   * Names earlier ops in error messages by index instead of line, for readers whose lines are not
+   * index + 1 (EDN). Call before the first op.
+   */
+  public void nameOpsByIndex() {
+    judge.indexesAreLines = false;
   }
 
   /**
@@ -110,11 +153,48 @@ public final class DeliveryChecker {
     return new DeliveryChecker(g).checkFile(history);
   }
 
+  /** {@link #check(Path, Guarantee)} with the guarantee {@code choice} resolves. */
+  public static CheckResult check(Path history, GuaranteeChoice choice) throws IOException, HistoryFormatException {
+    return new DeliveryChecker(choice).checkFile(history);
+  }
+
   /**
    * Like {@link #check(Path, Guarantee)}, on this (fresh) checker, which then still answers
    * {@link #stateBytes()}.
    */
   public CheckResult checkFile(Path history) throws IOException, HistoryFormatException {
+    return checkFile(history, Runtime.getRuntime().availableProcessors() > 1);
+  }
+
+  /**
+   * {@link #checkFile(Path)}, with a second thread that reads and scans while this one judges
+   * ({@code threads}), or on this thread alone.
+   */
+  CheckResult checkFile(Path history, boolean threads) throws IOException, HistoryFormatException {
+    if (nextIndex != 0 || finished) {
+      throw new IllegalStateException("checkFile needs a fresh checker");
+    }
+    try (InputStream in = LineScanner.openStream(history, false)) {
+      BytePath b = new BytePath(this, history, in);
+      try {
+        if (threads) {
+          b.runThreaded();
+        } else {
+          b.run();
+        }
+      } finally {
+        readerStats = String.format("%,d lines by the byte scanner, %,d parsed alone by Jackson%s", b.scanned,
+            b.lineParsed, b.handedOver ? ", the rest of the file by Jackson" : "");
+      }
+    }
+    return finish();
+  }
+
+  /**
+   * {@link #checkFile} through Jackson alone (the reader the byte scanner hands unusual lines to),
+   * for the tests that hold both to the same results and for the benchmark's comparison.
+   */
+  public CheckResult checkFileJackson(Path history) throws IOException, HistoryFormatException {
     if (nextIndex != 0 || finished) {
       throw new IllegalStateException("checkFile needs a fresh checker");
     }
@@ -128,8 +208,19 @@ public final class DeliveryChecker {
     return f == SEND || f == ACK || f == READ;
   }
 
+  /** A nemesis op with an {@code error}: a fault the harness could not apply or heal. */
+  void nemesisError(String f, String error, long index) {
+    ObjectNode x = JsonNodeFactory.instance.objectNode();
+    x.put("index", index);
+    x.put("process", "nemesis");
+    x.put("f", f);
+    x.put("error", error);
+    judge.harnessError(x);
+  }
+
   // ---- ops with their value as a tree ------------------------------------------------------
 
+  /** Applies an op whose value is a tree; {@code v} is null only for ops whose value is not needed. */
   void applyTree(int proc, int f, OpType type, ObjectNode v, long time, long index) {
     switch (f) {
       case SEND:
@@ -152,12 +243,14 @@ public final class DeliveryChecker {
             }
             to[n++] = judge.users.intern(x.asText());
           }
-          optional(v, "key", JsonNode::isTextual, "a string");
-          optional(v, "from", JsonNode::isTextual, "a string");
+          String key = optionalText(v, "key");
+          String from = optionalText(v, "from");
           optional(v, "attempt", JsonNode::isIntegralNumber, "an integer");
-          judge.sendInvoke(proc, judge.msgs.intern(id), to, n, time);
+          char[] k = key == null ? null : key.toCharArray();
+          judge.sendInvoke(proc, judge.msgs.intern(id), to, n, from == null ? -1 : judge.users.intern(from),
+              k, 0, k == null ? -1 : k.length, time, index);
         } else {
-          judge.sendComplete(proc, type, time);
+          judge.sendComplete(proc, type, time, index);
         }
         break;
       case RECEIVE: {
@@ -165,7 +258,7 @@ public final class DeliveryChecker {
         String r = text(v, "recipient");
         String d = text(v, "device");
         requireType(f, type, OpType.OK);
-        judge.receive(judge.msgs.intern(id), judge.users.intern(r), judge.devices.intern(d), time);
+        judge.receive(judge.msgs.intern(id), judge.users.intern(r), judge.devices.intern(d), time, index);
         break;
       }
       case RECEIPT: {
@@ -201,16 +294,73 @@ public final class DeliveryChecker {
           }
           ds[i] = devs.stream().mapToInt(Integer::intValue).toArray();
         }
-        judge.roster(us, ds);
+        judge.roster(us, ds, index);
         break;
       }
-      case DRAINED:
+      case SYSTEM: {
         requireType(f, type, OpType.INFO);
-        judge.drained();
+        optionalText(v, "name");
+        String g = optionalText(v, "guarantee");
+        Guarantee guarantee = null;
+        if (g != null) {
+          guarantee = exactGuarantee(g);
+          if (guarantee == null) {
+            throw new IllegalArgumentException("field \"value.guarantee\" must be at-most-once, at-least-once or"
+                + " exactly-once, found \"" + g + "\"");
+          }
+        }
+        JsonNode r = v.get("receipts");
+        if (r != null && !r.isBoolean()) {
+          throw wrong("receipts", "a boolean", r);
+        }
+        String order = optionalText(v, "order");
+        if (order != null && !order.equals("none") && !order.equals("per-sender")) {
+          throw new IllegalArgumentException("field \"value.order\" must be none or per-sender, found \"" + order
+              + "\"");
+        }
+        judge.system(v, guarantee, r == null ? null : r.booleanValue(), order, index);
         break;
+      }
+      case DRAINED: {
+        requireType(f, type, OpType.INFO);
+        JsonNode h = v.get("healed");
+        if (h == null) {
+          throw new IllegalArgumentException("missing field \"value.healed\" (true when every fault was healed"
+              + " before the drain)");
+        }
+        if (!h.isBoolean()) {
+          throw wrong("healed", "a boolean", h);
+        }
+        judge.drained(h.booleanValue(), index);
+        break;
+      }
+      case ERROR: {
+        requireType(f, type, OpType.INFO);
+        ObjectNode x = JsonNodeFactory.instance.objectNode();
+        x.put("index", index);
+        x.put("process", judge.processes.name(proc));
+        x.put("f", "error");
+        v.fields().forEachRemaining(e -> {
+          if (!x.has(e.getKey())) {
+            x.set(e.getKey(), e.getValue());
+          }
+        });
+        judge.harnessError(x);
+        break;
+      }
       default:
         break; // ack, read, nemesis faults: recorded for people, not needed for the verdict
     }
+  }
+
+  /** The guarantee of a wire name exactly as HISTORY.md spells it, or null. */
+  private static Guarantee exactGuarantee(String s) {
+    for (Guarantee g : Guarantee.values()) {
+      if (g.wire().equals(s)) {
+        return g;
+      }
+    }
+    return null;
   }
 
   void requireType(int f, OpType type, OpType expected) {
@@ -236,6 +386,18 @@ public final class DeliveryChecker {
     JsonNode x = v.get(field);
     if (x == null) {
       throw missing(field);
+    }
+    if (!x.isTextual()) {
+      throw wrong(field, "a string", x);
+    }
+    return x.asText();
+  }
+
+  /** An optional string field: null when absent. */
+  private static String optionalText(ObjectNode v, String field) {
+    JsonNode x = v.get(field);
+    if (x == null) {
+      return null;
     }
     if (!x.isTextual()) {
       throw wrong(field, "a string", x);

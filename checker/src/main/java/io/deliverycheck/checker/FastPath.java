@@ -1,11 +1,15 @@
 package io.deliverycheck.checker;
 
 import static io.deliverycheck.checker.DeliveryChecker.ACK;
+import static io.deliverycheck.checker.DeliveryChecker.DRAINED;
+import static io.deliverycheck.checker.DeliveryChecker.ERROR;
+import static io.deliverycheck.checker.DeliveryChecker.NEMESIS;
 import static io.deliverycheck.checker.DeliveryChecker.READ;
 import static io.deliverycheck.checker.DeliveryChecker.RECEIPT;
 import static io.deliverycheck.checker.DeliveryChecker.RECEIVE;
 import static io.deliverycheck.checker.DeliveryChecker.ROSTER;
 import static io.deliverycheck.checker.DeliveryChecker.SEND;
+import static io.deliverycheck.checker.DeliveryChecker.SYSTEM;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -16,24 +20,34 @@ import io.deliverycheck.checker.history.OpType;
 import java.io.IOException;
 
 /**
- * The fast path of {@link DeliveryChecker#check(java.nio.file.Path, Guarantee)}: one streaming
- * Jackson parser over the whole file, the op's fields read token by token, ids interned straight
+ * The Jackson reader of a history file, which {@link BytePath} (the file reader of
+ * {@link DeliveryChecker#check(java.nio.file.Path, Guarantee)}) hands the lines it does not take:
+ * one line alone, or the rest of the file. One streaming Jackson parser, the op's fields read token by token, ids interned straight
  * from the parser's buffer, no object per op. The line rules and their messages come from
  * {@link LineScanner}, the invoke/complete rules from the checker's
- * {@link io.deliverycheck.checker.history.Pairing}, so it rejects exactly what
+ * {@link io.deliverycheck.checker.history.Pairing}, the delivery rules from the checker's
+ * {@link Judge}, so it rejects exactly the lines that
  * {@link io.deliverycheck.checker.history.HistoryReader} followed by
- * {@link DeliveryChecker#accept} rejects (ReadersAgreeTest). Values of {@code send} invocations,
- * {@code receive} and {@code receipt} are scanned by tokens; a roster, or a value that comes
- * before its op's {@code f} or {@code type}, is read as a tree and handled like {@code accept}
- * handles it; other values are skipped.
+ * {@link DeliveryChecker#accept} rejects (ReadersAgreeTest, KeyOrderTest). The fields of an op
+ * may come in any order: values of {@code receive} and {@code receipt}, and of a {@code send}
+ * known to be an invocation, are scanned by tokens; a value the op does not need (a send
+ * completion, {@code ack}, {@code read}, a nemesis fault) is skipped once its {@code f} (and for a
+ * send its {@code type}) is known; anything else, a {@code roster}, {@code system}, {@code error}
+ * or {@code drained} value, or a value that comes before the op says what it is, is read as a
+ * tree and handled as {@code accept} handles it.
  */
 final class FastPath {
   private final DeliveryChecker c;
-  private final LineScanner s;
+  private LineScanner s;
 
   FastPath(DeliveryChecker c, LineScanner s) {
     this.c = c;
     this.s = s;
+  }
+
+  /** Reads the next ops through {@code next} (a scanner over one line, or over the rest of the file). */
+  void use(LineScanner next) {
+    this.s = next;
   }
 
 
@@ -52,6 +66,9 @@ final class FastPath {
   private int vDevice;
   private int vState;
   private int vTo;
+  private int vFrom;
+  private char[] vKey = new char[64];
+  private int vKeyLen;
   private int vSeen;
   private static final int V_ID = 1;
   private static final int V_RECIPIENT = 2;
@@ -59,86 +76,123 @@ final class FastPath {
   private static final int V_STATE = 8;
   private static final int V_TO = 16;
 
-  /** Reads the whole file into the checker. */
+  // the current op
+  private long index;
+  private long time;
+  private int proc;
+  private OpType type;
+  private int f;
+  private boolean tokensValue;
+  private ObjectNode tree;
+  private String errorText;
+
+  /** Reads the whole file (or the rest of it, for a resumed scanner) into the checker. */
   void run() throws HistoryFormatException {
-    JsonParser p = s.parser();
     while (s.advance()) {
-      long index = -1;
-      long time = -1;
-      int proc = -1;
-      OpType type = null;
-      int f = -1;
-      int seen = 0;
-      boolean tokensValue = false;
-      ObjectNode tree = null;
-      try {
-        JsonToken t;
-        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-          String name = p.currentName();
-          t = p.nextToken();
-          int bit = bit(name);
-          if (bit != 0) {
-            s.checkFirst((seen & bit) != 0, name);
-            seen |= bit;
-          }
-          switch (bit) {
-            case F_INDEX: index = s.longField(t, name); break;
-            case F_TIME: time = s.longField(t, name); break;
-            case F_PROCESS:
-              requireString(s, t, name);
-              proc = c.judge.processes.intern(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
-              break;
-            case F_TYPE:
-              requireString(s, t, name);
-              type = type(s, p);
-              break;
-            case F_F:
-              requireString(s, t, name);
-              f = knownF(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
-              break;
-            case F_VALUE:
-              if (t != JsonToken.START_OBJECT) {
-                throw s.error("field \"value\" must be an object, found " + LineScanner.describe(t));
-              }
-              if (type != null && (f == SEND && type == OpType.INVOKE || f == RECEIVE || f == RECEIPT)) {
-                scanValue(s, p, f);
-                tokensValue = true;
-              } else if (f >= 0 && f != ROSTER && (f != SEND || type != null)) {
-                p.skipChildren(); // not needed to judge delivery
-              } else {
-                tree = p.readValueAsTree(); // roster, or f not known yet
-              }
-              break;
-            case F_NODE: case F_ERROR:
-              if (t != JsonToken.VALUE_NULL) {
-                requireString(s, t, name);
-              }
-              break;
-            default: p.skipChildren(); break;
-          }
+      parse();
+      apply();
+    }
+  }
+
+  /**
+   * Reads one op (the parser is on its START_OBJECT) up to its END_OBJECT and checks its fields and
+   * its index. The judge is not touched, except that names are interned.
+   */
+  void parse() throws HistoryFormatException {
+    JsonParser p = s.parser();
+    index = -1;
+    time = -1;
+    proc = -1;
+    type = null;
+    f = -1;
+    int seen = 0;
+    tokensValue = false;
+    tree = null;
+    errorText = null;
+    try {
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        t = p.nextToken();
+        int bit = bit(name);
+        if (bit != 0) {
+          s.checkFirst((seen & bit) != 0, name);
+          seen |= bit;
         }
-      } catch (IOException e) {
-        throw s.jsonError(e);
-      }
-      s.endOfObject();
-      s.require((seen & F_INDEX) != 0, "index");
-      s.require((seen & F_TIME) != 0, "time");
-      s.require((seen & F_PROCESS) != 0, "process");
-      s.require((seen & F_TYPE) != 0, "type");
-      s.require((seen & F_F) != 0, "f");
-      s.require((seen & F_VALUE) != 0, "value");
-      s.checkIndex(index);
-      try {
-        c.pairing.apply(proc, type, f, DeliveryChecker.mustPair(f), s.line());
-        c.nextIndex++;
-        if (tokensValue) {
-          applyTokens(proc, f, type, time, index);
-        } else {
-          c.applyTree(proc, f, type, tree, time, index); // tree is null when the value was skipped
+        switch (bit) {
+          case F_INDEX: index = s.longField(t, name); break;
+          case F_TIME: time = s.longField(t, name); break;
+          case F_PROCESS:
+            requireString(s, t, name);
+            proc = c.judge.processes.intern(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+            break;
+          case F_TYPE:
+            requireString(s, t, name);
+            type = type(s, p);
+            break;
+          case F_F:
+            requireString(s, t, name);
+            f = knownF(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+            break;
+          case F_VALUE:
+            if (t != JsonToken.START_OBJECT) {
+              throw s.error("field \"value\" must be an object, found " + LineScanner.describe(t));
+            }
+            if (f == RECEIVE || f == RECEIPT || f == SEND && type == OpType.INVOKE) {
+              scanValue(s, p, f);
+              tokensValue = true;
+            } else if (f >= 0 && f != ROSTER && f != SYSTEM && f != ERROR && f != DRAINED
+                && (f != SEND || type != null)) {
+              p.skipChildren(); // not needed to judge delivery
+            } else {
+              tree = p.readValueAsTree(); // a harness op, or not known yet what the op is
+            }
+            break;
+          case F_NODE:
+            if (t != JsonToken.VALUE_NULL) {
+              requireString(s, t, name);
+            }
+            break;
+          case F_ERROR:
+            if (t != JsonToken.VALUE_NULL) {
+              requireString(s, t, name);
+              if (proc == -1 || proc == NEMESIS) {
+                errorText = p.getText(); // a nemesis op with an error is a harness error
+              }
+            }
+            break;
+          default: p.skipChildren(); break;
         }
-      } catch (IllegalArgumentException e) {
-        throw s.error(e.getMessage());
       }
+    } catch (IOException e) {
+      throw s.jsonError(e);
+    }
+    s.endOfObject();
+    s.require((seen & F_INDEX) != 0, "index");
+    s.require((seen & F_TIME) != 0, "time");
+    s.require((seen & F_PROCESS) != 0, "process");
+    s.require((seen & F_TYPE) != 0, "type");
+    s.require((seen & F_F) != 0, "f");
+    s.require((seen & F_VALUE) != 0, "value");
+    s.checkIndex(index);
+  }
+
+  /** Applies the op {@link #parse()} read: the invoke/complete rules, then the delivery rules. */
+  void apply() throws HistoryFormatException {
+    try {
+      c.judge.beforeOp(f == DRAINED);
+      c.pairing.apply(proc, type, f, DeliveryChecker.mustPair(f), s.line());
+      c.nextIndex++;
+      if (proc == NEMESIS && errorText != null && f != ERROR) {
+        c.nemesisError(c.fs.name(f), errorText, index);
+      }
+      if (tokensValue) {
+        applyTokens(proc, f, type, time, index);
+      } else {
+        c.applyTree(proc, f, type, tree, time, index); // tree is null when the value was skipped
+      }
+    } catch (IllegalArgumentException e) {
+      throw s.error(e.getMessage());
     }
   }
 
@@ -206,6 +260,8 @@ final class FastPath {
     vSeen = 0;
     vTo = 0;
     vDevice = -1;
+    vFrom = -1;
+    vKeyLen = -1;
     JsonToken t;
     while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
       String name = p.currentName();
@@ -271,11 +327,25 @@ final class FastPath {
           }
           vSeen |= V_TO;
           break;
-        case "key": case "from":
-          if (f == SEND && t != JsonToken.VALUE_STRING) {
-            throw s.fieldError("value." + name, "a string", t);
+        case "key":
+          if (f != SEND) {
+            p.skipChildren();
+            break;
           }
-          p.skipChildren();
+          requireString(s, t, "value.key");
+          vKeyLen = p.getTextLength();
+          if (vKeyLen > vKey.length) {
+            vKey = new char[Math.max(vKeyLen, vKey.length * 2)];
+          }
+          System.arraycopy(p.getTextCharacters(), p.getTextOffset(), vKey, 0, vKeyLen);
+          break;
+        case "from":
+          if (f != SEND) {
+            p.skipChildren();
+            break;
+          }
+          requireString(s, t, "value.from");
+          vFrom = c.judge.users.intern(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
           break;
         case "attempt":
           if (f == SEND && t != JsonToken.VALUE_NUMBER_INT) {
@@ -309,14 +379,10 @@ final class FastPath {
 
   private void applyTokens(int proc, int f, OpType type, long time, long index) {
     if (f == SEND) {
-      if (type == OpType.INVOKE) {
-        c.judge.sendInvoke(proc, vId, c.to, vTo, time);
-      } else {
-        c.judge.sendComplete(proc, type, time);
-      }
+      c.judge.sendInvoke(proc, vId, c.to, vTo, vFrom, vKey, 0, vKeyLen, time, index); // tokens: invocations only
     } else if (f == RECEIVE) {
       c.requireType(f, type, OpType.OK);
-      c.judge.receive(vId, vRecipient, vDevice, time);
+      c.judge.receive(vId, vRecipient, vDevice, time, index);
     } else {
       c.requireType(f, type, OpType.OK);
       c.judge.receipt(vId, vRecipient, vDevice, vState, index);

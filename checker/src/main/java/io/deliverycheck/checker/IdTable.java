@@ -34,6 +34,44 @@ final class IdTable {
     return add(buf, off, len, h, i);
   }
 
+  /**
+   * The id of the ASCII string in {@code buf[off, off+len)} (one byte per character), adding it
+   * when new: the same id {@link #intern(char[], int, int)} gives the same characters.
+   */
+  int intern(byte[] buf, int off, int len) {
+    int h = 0;
+    for (int k = off, end = off + len; k < end; k++) {
+      h = 31 * h + buf[k];
+    }
+    h *= 0x9E3779B9;
+    h ^= h >>> 16;
+    int i = h & mask;
+    for (int s; (s = slots[i]) != 0; i = (i + 1) & mask) {
+      int id = s - 1;
+      if (hashes[id] == h && equal(id, buf, off, len)) {
+        return id;
+      }
+    }
+    char[] cs = new char[len]; // new entries only
+    for (int k = 0; k < len; k++) {
+      cs[k] = (char) buf[off + k];
+    }
+    return add(cs, 0, len, h, i);
+  }
+
+  private boolean equal(int id, byte[] buf, int off, int len) {
+    int st = starts[id];
+    if (starts[id + 1] - st != len) {
+      return false;
+    }
+    for (int k = 0; k < len; k++) {
+      if (chars[st + k] != buf[off + k]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   int intern(String s) {
     return intern(s.toCharArray(), 0, s.length());
   }

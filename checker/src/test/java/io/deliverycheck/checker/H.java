@@ -54,8 +54,13 @@ final class H {
   }
 
   H send(String proc, String id, String... to) {
+    return sendFrom(proc, id, "u1", to);
+  }
+
+  /** A send invocation of {@code id} from user {@code from}; its attempt counts up per id. */
+  H sendFrom(String proc, String id, String from, String... to) {
     int attempt = attempts.merge(id, 1, Integer::sum);
-    ObjectNode v = NF.objectNode().put("id", id).put("key", "k-" + id).put("from", "u1");
+    ObjectNode v = NF.objectNode().put("id", id).put("key", "k-" + id).put("from", from);
     ArrayNode a = v.putArray("to");
     for (String t : to) {
       a.add(t);
@@ -111,7 +116,31 @@ final class H {
   }
 
   H drained() {
-    return add("harness", OpType.INFO, "drained", NF.objectNode().put("quiet_ms", 5000).put("healed", true), null);
+    return drained(true);
+  }
+
+  H drained(boolean healed) {
+    return add("harness", OpType.INFO, "drained", NF.objectNode().put("quiet_ms", 5000).put("healed", healed), null);
+  }
+
+  /** The system op, its value given as JSON, e.g. {@code {"guarantee":"exactly-once","receipts":true}}. */
+  H system(String json) {
+    try {
+      return add("harness", OpType.INFO, "system", (ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(json), null);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException(json, e);
+    }
+  }
+
+  /** A harness error op. */
+  H error(String what, String message) {
+    return add("harness", OpType.INFO, "error", NF.objectNode().put("what", what).put("message", message), null);
+  }
+
+  /** A nemesis op that carries an error: a fault not applied or not healed. */
+  H nemesisError(String f, String error) {
+    return add("nemesis", OpType.INFO, f, NF.objectNode(), error);
   }
 
   private static ObjectNode triple(String id, String recipient, String device) {
@@ -143,11 +172,16 @@ final class H {
 
   /** Judges the history by both paths; asserts they agree; returns the result. */
   CheckResult check(Guarantee g) throws Exception {
+    return check(GuaranteeChoice.explicit(g, "explicit"));
+  }
+
+  /** {@link #check(Guarantee)} with the guarantee {@code choice} resolves. */
+  CheckResult check(GuaranteeChoice choice) throws Exception {
     Path dir = Files.createTempDirectory("dc-h");
     try {
       Path f = write(dir.resolve("history.jsonl"));
-      CheckResult fast = DeliveryChecker.check(f, g);
-      DeliveryChecker c = new DeliveryChecker(g);
+      CheckResult fast = DeliveryChecker.check(f, choice);
+      DeliveryChecker c = new DeliveryChecker(choice);
       try (HistoryReader r = HistoryReader.open(f)) {
         Op op;
         while ((op = r.next()) != null) {

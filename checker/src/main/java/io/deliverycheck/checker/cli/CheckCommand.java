@@ -1,18 +1,23 @@
 package io.deliverycheck.checker.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.deliverycheck.checker.CheckResult;
 import io.deliverycheck.checker.DeliveryChecker;
 import io.deliverycheck.checker.Guarantee;
+import io.deliverycheck.checker.GuaranteeChoice;
+import io.deliverycheck.checker.MissingGuaranteeException;
 import io.deliverycheck.checker.edn.EdnHistoryReader;
 import io.deliverycheck.checker.history.HistoryFormatException;
 import io.deliverycheck.checker.report.JUnitXml;
 import io.deliverycheck.checker.report.Report;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -24,9 +29,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code deliverycheck check HISTORY --guarantee G [--out DIR] [--json] [--quiet]}: judges a stored
- * history, prints a summary, writes {@code results.json}. Exit codes: 0 valid, 1 invalid,
- * 2 unknown, 3 unreadable history (nothing is written then), 64 bad command line.
+ * {@code deliverycheck check HISTORY [--guarantee G] [--out DIR] [--json] [--quiet]}: judges a
+ * stored history, prints a summary, writes {@code results.json} (keeping what else a run's
+ * results.json held, such as the runner's {@code run} block). Exit codes: 0 valid, 1 invalid,
+ * 2 unknown, 3 unreadable history (nothing is written then), 5 the checker itself failed (an
+ * internal error, its details in a file it names; or results it could not write), 64 bad command
+ * line. Never a stack trace on the terminal.
  */
 @Command(
     name = "check",
@@ -34,26 +42,43 @@ import picocli.CommandLine.Spec;
     exitCodeOnInvalidInput = 64,
     description = {
       "Check a history against a delivery guarantee (docs/history-format.md).",
-      "Prints a summary and writes results.json into DIR (default: the history's folder)."
+      "Prints a summary and writes results.json into DIR (default: the history's",
+      "folder), keeping what else a run's results.json holds. The guarantee:",
+      "--guarantee if given, else the one the history's system op claims, else the",
+      "one in the test.json next to HISTORY; the summary says which was used."
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
-      "0:valid", "1:invalid (a forbidden outcome was found)",
-      "2:unknown (no drained op, or no send was acknowledged)",
+      "0:valid",
+      "1:invalid (a forbidden outcome was found)",
+      "2:unknown (not drained and healed, or nothing acknowledged or owed)",
       "3:the history cannot be read (missing file, bad line; nothing written)",
-      "64:bad command line"
+      "5:the checker itself failed: an internal error (one line, details in the file it names), or it could"
+          + " not write results.json, the report or the JUnit XML",
+      "64:bad command line, or no guarantee to judge against"
     },
     footer = {
       "",
       "Examples:",
       "  deliverycheck check results/default/latest/history.jsonl \\",
       "      --guarantee exactly-once",
-      "  deliverycheck check results/default/latest/history.jsonl   (guarantee from test.json)",
+      "  deliverycheck check results/default/latest/history.jsonl   (guarantee from",
+      "      the history's system op, else from test.json)",
       "  deliverycheck check run/history.jsonl.gz --guarantee at-least-once \\",
       "      --out /tmp/r --quiet; echo $?"
     })
 public final class CheckCommand implements Callable<Integer> {
+  /** Exit code when the checker itself fails: never 1 (invalid) nor 3 (unreadable history). */
+  public static final int CHECKER_FAILED = 5;
+
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** How a history is judged; tests replace it to make the checker fail. */
+  interface Judging {
+    CheckResult check(Path history, GuaranteeChoice choice) throws IOException, HistoryFormatException;
+  }
+
+  Judging judging = (h, c) -> EdnHistoryReader.isEdn(h) ? EdnHistoryReader.check(h, c) : DeliveryChecker.check(h, c);
 
   @Spec CommandSpec spec;
 
@@ -62,8 +87,9 @@ public final class CheckCommand implements Callable<Integer> {
   Path history;
 
   @Option(names = "--guarantee", paramLabel = "G", converter = GuaranteeConverter.class,
-      description = {"The guarantee the system claims: at-most-once, at-least-once or exactly-once.",
-          "Default: the guarantee in the test.json next to HISTORY (a stored run)."})
+      description = "The guarantee to judge against: at-most-once, at-least-once or exactly-once."
+          + " Default: the one the history's system op claims, else the one in the test.json next to"
+          + " HISTORY (a stored run).")
   Guarantee guarantee;
 
   @Option(names = "--out", paramLabel = "DIR", description = "Where to write results.json (default: the history's folder).")
@@ -85,21 +111,25 @@ public final class CheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    try {
+      return run();
+    } catch (ParameterException e) {
+      throw e; // a usage error: picocli prints it with the usage, exit 64
+    } catch (Throwable t) { // a bug of the checker: one line here, the details in a file
+      return crashed(t);
+    }
+  }
+
+  private int run() {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter outw = spec.commandLine().getOut();
-    if (guarantee == null) {
-      guarantee = guaranteeOfRun(history);
-      if (guarantee == null) {
-        throw new ParameterException(spec.commandLine(),
-            "Missing --guarantee: no test.json next to " + history + " names one");
-      }
-    }
+    GuaranteeChoice choice = guarantee != null
+        ? GuaranteeChoice.explicit(guarantee, "--guarantee")
+        : GuaranteeChoice.fromHistory(guaranteeOfRun(history), "test.json");
     CheckResult r;
     long started = System.nanoTime();
     try {
-      r = EdnHistoryReader.isEdn(history)
-          ? EdnHistoryReader.check(history, guarantee)
-          : DeliveryChecker.check(history, guarantee);
+      r = judging.check(history, choice);
     } catch (HistoryFormatException e) {
       err.println("deliverycheck check: unreadable history: " + e.getMessage());
       err.flush();
@@ -108,34 +138,35 @@ public final class CheckCommand implements Callable<Integer> {
       err.println("deliverycheck check: cannot read " + history + ": " + e.getMessage());
       err.flush();
       return 3;
+    } catch (MissingGuaranteeException e) {
+      throw new ParameterException(spec.commandLine(), "Missing --guarantee: " + history
+          + " has no system op naming a guarantee, and no test.json next to it names one");
     }
+    List<String> failures = new ArrayList<>();
     Path dir = out != null ? out : history.toAbsolutePath().getParent();
     Path results = dir.resolve("results.json");
     try {
-      r.writeJson(results);
+      CheckResult.writeJson(results, r.toJson(previousResults(results, err)));
     } catch (IOException e) {
-      err.println("deliverycheck check: cannot write " + results + ": " + e);
-      err.flush();
-      return 3;
+      failures.add("cannot write " + results + ": " + e);
     }
     String reportPath = null;
-    if (report) {
+    if (report && failures.isEmpty()) {
       try {
         reportPath = Report.write(dir).toString();
       } catch (IOException e) {
-        err.println("deliverycheck check: cannot write the report in " + dir + ": " + e.getMessage());
+        failures.add("cannot write the report in " + dir + ": " + e.getMessage());
       }
     }
     if (junitXml != null) {
       double secs = (System.nanoTime() - started) / 1e9;
-      String name = history.toAbsolutePath().getParent().getFileName() + "/" + history.getFileName();
+      Path parent = history.toAbsolutePath().getParent();
+      String name = (parent.getFileName() == null ? "" : parent.getFileName() + "/") + history.getFileName();
       try {
         JUnitXml.write(junitXml, "deliverycheck.check",
             List.of(JUnitXml.Case.fromResults(name, r.toJson(), reportPath, secs)));
       } catch (IOException e) {
-        err.println("deliverycheck check: cannot write " + junitXml + ": " + e.getMessage());
-        err.flush();
-        return 3;
+        failures.add("cannot write " + junitXml + ": " + e.getMessage());
       }
     }
     if (json) {
@@ -146,10 +177,59 @@ public final class CheckCommand implements Callable<Integer> {
       }
     } else if (!quiet) {
       outw.print(r.summary());
-      outw.println("  results: " + results);
+      if (failures.isEmpty()) {
+        outw.println("  results: " + results);
+      }
     }
     outw.flush();
+    if (!failures.isEmpty()) {
+      for (String f : failures) {
+        err.println("deliverycheck check: " + f + " (exit " + CHECKER_FAILED + ": the verdict above stands, its files"
+            + " are missing)");
+      }
+      err.flush();
+      return CHECKER_FAILED;
+    }
     return r.exitCode();
+  }
+
+  /** The results.json being replaced, to keep what the checker does not write; null when none. */
+  private static JsonNode previousResults(Path results, PrintWriter err) {
+    if (!Files.isRegularFile(results)) {
+      return null;
+    }
+    try {
+      return JSON.readTree(results.toFile());
+    } catch (IOException e) {
+      err.println("deliverycheck check: the existing " + results + " is not readable JSON ("
+          + e.getMessage().lines().findFirst().orElse("") + "): replaced, without its other fields");
+      return null;
+    }
+  }
+
+  private int crashed(Throwable t) {
+    PrintWriter err = spec.commandLine().getErr();
+    String what = t instanceof OutOfMemoryError
+        ? "ran out of memory (raise the heap, e.g. DELIVERYCHECK_JAVA_OPTS=-Xmx2g)"
+        : "internal error (a bug in the checker, not a verdict on the history): " + t.getClass().getSimpleName()
+            + (t.getMessage() == null ? "" : ": " + t.getMessage().lines().findFirst().orElse(""));
+    String where;
+    try {
+      Path f = Files.createTempFile("deliverycheck-check-crash-", ".txt");
+      StringWriter trace = new StringWriter();
+      try (PrintWriter w = new PrintWriter(trace)) {
+        w.println("deliverycheck check " + history + (guarantee == null ? "" : " --guarantee " + guarantee.wire()));
+        w.println("java " + System.getProperty("java.version") + " on " + System.getProperty("os.name"));
+        t.printStackTrace(w);
+      }
+      Files.writeString(f, trace.toString());
+      where = "details in " + f;
+    } catch (IOException | RuntimeException e) {
+      where = "and its details could not be written (" + e.getMessage() + ")";
+    }
+    err.println("deliverycheck check: " + what + "; " + where + " (exit " + CHECKER_FAILED + ")");
+    err.flush();
+    return CHECKER_FAILED;
   }
 
   /** The guarantee recorded in the run's test.json beside the history, or null. */

@@ -86,11 +86,19 @@ public final class EdnHistoryReader implements Closeable {
 
   /**
    * Checks an EDN history as {@link io.deliverycheck.checker.DeliveryChecker#check} checks a JSONL
-   * one: the same verdict for the same ops. A broken delivery-op rule is reported at the op's line.
+   * one: the same verdict for the same ops. A broken delivery-op rule is reported at the op's line;
+   * earlier ops it refers to are named by index.
    */
   public static io.deliverycheck.checker.CheckResult check(Path file, io.deliverycheck.checker.Guarantee g)
       throws IOException, HistoryFormatException {
-    io.deliverycheck.checker.DeliveryChecker c = new io.deliverycheck.checker.DeliveryChecker(g);
+    return check(file, io.deliverycheck.checker.GuaranteeChoice.explicit(g, "explicit"));
+  }
+
+  /** {@link #check(Path, io.deliverycheck.checker.Guarantee)} with the guarantee {@code choice} resolves. */
+  public static io.deliverycheck.checker.CheckResult check(Path file, io.deliverycheck.checker.GuaranteeChoice choice)
+      throws IOException, HistoryFormatException {
+    io.deliverycheck.checker.DeliveryChecker c = new io.deliverycheck.checker.DeliveryChecker(choice);
+    c.nameOpsByIndex();
     try (EdnHistoryReader r = open(file)) {
       for (Op op; (op = r.next()) != null; ) {
         try {

@@ -1,11 +1,14 @@
 package io.deliverycheck.checker.history;
 
-import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.IOContext;
 import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.core.json.UTF8StreamJsonParser;
+import com.fasterxml.jackson.databind.MappingJsonFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
@@ -26,7 +29,27 @@ import java.util.zip.ZipException;
  * over lines), the index sequence, the type names and the messages of every error. Internal API.
  */
 public final class LineScanner implements Closeable {
-  private static final JsonFactory FACTORY = new ObjectMapper().getFactory(); // with a codec: values as trees
+  private static final Factory FACTORY = new Factory();
+
+  /**
+   * Jackson's factory (with a codec: values as trees) that can also start a parser mid-file, on
+   * bytes already read, without the encoding detection that only the start of a file needs.
+   */
+  private static final class Factory extends MappingJsonFactory {
+    private static final long serialVersionUID = 1L;
+
+    Factory() {
+      super();
+      setCodec(new ObjectMapper(this));
+    }
+
+    JsonParser over(byte[] buf, int start, int end, InputStream rest) {
+      IOContext ctxt = _createContext(_createContentReference(rest == null ? buf : rest), false);
+      ctxt.setEncoding(JsonEncoding.UTF8);
+      return new UTF8StreamJsonParser(ctxt, _parserFeatures, rest, _objectCodec,
+          _byteSymbolCanonicalizer.makeChild(_factoryFeatures), buf, start, end, false);
+    }
+  }
 
   private final Path file;
   private final InputStream in;
@@ -34,15 +57,72 @@ public final class LineScanner implements Closeable {
   private long line;
   private long nextIndex;
   private boolean inOp; // the parser is inside the op that started on `line`
+  private final long lineBase; // lines before the parser's first line (a reader resumed mid-file)
 
-  private LineScanner(Path file, InputStream in, JsonParser parser) {
+  private LineScanner(Path file, InputStream in, JsonParser parser, long lineBase, long nextIndex) {
     this.file = file;
     this.in = in;
     this.parser = parser;
+    this.lineBase = lineBase;
+    this.line = lineBase;
+    this.nextIndex = nextIndex;
   }
 
   /** Opens {@code file} (gzip when the name ends in {@code .gz}); line 0 errors when it cannot. */
   public static LineScanner open(Path file) throws HistoryFormatException {
+    return fromStart(file, openStream(file, true));
+  }
+
+  /**
+   * A scanner over {@code in}, the whole content of {@code file} from its first byte (as
+   * {@link #open} reads it, so with the same errors when the first bytes cannot be read).
+   */
+  public static LineScanner fromStart(Path file, InputStream in) throws HistoryFormatException {
+    try {
+      return new LineScanner(file, in, FACTORY.createParser(in), 0, 0); // reads the first bytes
+    } catch (IOException e) {
+      closeQuietly(in);
+      throw openError(file, e);
+    }
+  }
+
+  /**
+   * Continues reading a history whose first {@code linesDone} lines (holding the ops
+   * {@code 0 .. nextIndex-1}) were read by another reader: the bytes from the first of line
+   * {@code linesDone + 1} on are {@code buf[start, end)} then {@code rest}. Line numbers, the index
+   * sequence and every error message are those of a scanner that read the whole file from its
+   * start (the parser starts in UTF-8 without looking for a byte-order mark, as it is mid-file).
+   * {@code buf} becomes the parser's buffer. Closing it closes {@code rest}.
+   */
+  public static LineScanner resume(Path file, byte[] buf, int start, int end, InputStream rest, long linesDone,
+      long nextIndex) {
+    return new LineScanner(file, rest, FACTORY.over(buf, start, end, rest), linesDone, nextIndex);
+  }
+
+  /**
+   * A scanner over one line alone, {@code buf[off, off+len)} without its newline, which is line
+   * {@code lineNr} of {@code file} and must hold the op with index {@code nextIndex}. Its errors
+   * name that line; {@link #atEnd()} says whether nothing follows the op on the line.
+   */
+  public static LineScanner forLine(Path file, byte[] buf, int off, int len, long lineNr, long nextIndex) {
+    return new LineScanner(file, InputStream.nullInputStream(), FACTORY.over(buf, off, off + len, null), lineNr - 1,
+        nextIndex);
+  }
+
+  /** True when the parser, after an op's END_OBJECT, finds nothing but whitespace up to the end of its input. */
+  public boolean atEnd() {
+    try {
+      return parser.nextToken() == null;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Opens {@code file} as bytes (inflated when the name ends in {@code .gz}; buffered when
+   * {@code buffered}); line 0 errors when it cannot.
+   */
+  public static InputStream openStream(Path file, boolean buffered) throws HistoryFormatException {
     InputStream in = null;
     try {
       if (Files.isDirectory(file)) {
@@ -51,25 +131,30 @@ public final class LineScanner implements Closeable {
       in = Files.newInputStream(file);
       if (file.getFileName().toString().endsWith(".gz")) {
         in = new GZIPInputStream(in, 1 << 16);
-      } else {
+      } else if (buffered) {
         in = new BufferedInputStream(in, 1 << 16);
       }
-      JsonParser p = FACTORY.createParser(in);
-      return new LineScanner(file, in, p);
-    } catch (NoSuchFileException e) {
-      throw new HistoryFormatException(file, 0, "no such file");
-    } catch (AccessDeniedException e) {
-      throw new HistoryFormatException(file, 0, "permission denied");
-    } catch (ZipException e) {
-      closeQuietly(in);
-      throw new HistoryFormatException(file, 0, "not a gzip file (the name ends in .gz): " + e.getMessage());
-    } catch (EOFException e) {
-      closeQuietly(in);
-      throw new HistoryFormatException(file, 0, "empty or truncated gzip file");
+      return in;
     } catch (IOException e) {
       closeQuietly(in);
-      throw new HistoryFormatException(file, 0, "cannot read: " + e);
+      throw openError(file, e);
     }
+  }
+
+  private static HistoryFormatException openError(Path file, IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return new HistoryFormatException(file, 0, "no such file");
+    }
+    if (e instanceof AccessDeniedException) {
+      return new HistoryFormatException(file, 0, "permission denied");
+    }
+    if (e instanceof ZipException) {
+      return new HistoryFormatException(file, 0, "not a gzip file (the name ends in .gz): " + e.getMessage());
+    }
+    if (e instanceof EOFException) {
+      return new HistoryFormatException(file, 0, "empty or truncated gzip file");
+    }
+    return new HistoryFormatException(file, 0, "cannot read: " + e);
   }
 
   private static void closeQuietly(Closeable c) {
@@ -116,7 +201,7 @@ public final class LineScanner implements Closeable {
     if (t == null) {
       return false;
     }
-    long at = parser.currentTokenLocation().getLineNr();
+    long at = lineBase + parser.currentTokenLocation().getLineNr();
     if (at == line) {
       throw error("two operations on one line (one operation per line)");
     }
@@ -134,7 +219,7 @@ public final class LineScanner implements Closeable {
 
   /** Called with the parser on the op's END_OBJECT: the op must end on the line it started. */
   public void endOfObject() throws HistoryFormatException {
-    if (parser.currentTokenLocation().getLineNr() != line) {
+    if (lineBase + parser.currentTokenLocation().getLineNr() != line) {
       throw error("the operation spreads over several lines (one operation per line)");
     }
   }
@@ -220,7 +305,7 @@ public final class LineScanner implements Closeable {
   public HistoryFormatException jsonError(IOException e) {
     if (e instanceof JsonProcessingException) {
       JsonLocation loc = ((JsonProcessingException) e).getLocation();
-      long at = loc == null ? line : loc.getLineNr();
+      long at = loc == null ? line : lineBase + loc.getLineNr();
       if (inOp && at > line) {
         // an op must fit on its line: the error shows up later, but the op's own line is wrong
         return new HistoryFormatException(file, line, "bad JSON: the operation does not end on its line ("

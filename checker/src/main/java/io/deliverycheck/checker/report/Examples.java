@@ -52,11 +52,12 @@ final class Examples {
     }
   }
 
-  /** " u2/phone", " u2", or "" for an example entry. */
+  /** " u2/phone", " u2", or "" for an example entry; a reordered one adds what overtook it. */
   static String subject(JsonNode e) {
     String r = e.path("recipient").asText(null);
     String d = e.path("device").asText(null);
     if (r == null) return "";
-    return " " + r + (d == null ? "" : "/" + d);
+    String by = e.path("overtaken_by").asText(null);
+    return " " + r + (d == null ? "" : "/" + d) + (by == null ? "" : " (overtaken by " + by + ")");
   }
 }

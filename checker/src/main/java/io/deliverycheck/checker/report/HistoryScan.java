@@ -25,6 +25,8 @@ import java.util.zip.GZIPInputStream;
  * <ul>
  *   <li>the full story (every op) of each example message id, capped per id;
  *   <li>every nemesis op (capped) and the fault windows they open and close;
+ *   <li>the harness errors ({@code error} ops, nemesis ops with an error; capped), the
+ *       {@code system} op and whether {@code drained} says healed;
  *   <li>accept and delivery latency points for a deterministic hash sample of message ids, whose
  *       rate halves whenever more than {@link #MAX_SAMPLED_IDS} ids would be tracked;
  *   <li>send completions per second by type.
@@ -36,6 +38,7 @@ final class HistoryScan {
   static final int MAX_NEMESIS_OPS = 5000;
   static final int MAX_SAMPLED_IDS = 2500;
   static final int MAX_WARNINGS = 20;
+  static final int MAX_HARNESS_ERRORS = 100;
 
   /** One op as the report shows it. */
   record Row(long index, long time, String process, String type, String f, JsonNode value, String node, String error) {}
@@ -60,6 +63,13 @@ final class HistoryScan {
   /** Time of the first send invocation, or -1: where the workload (and the plots' x axis) begins. */
   long firstSendTime = -1;
   boolean drained;
+  /** Whether drained says healed: true (false without drained). */
+  boolean healed;
+  /** The value of the system op, null when none. */
+  JsonNode system;
+  /** Error ops and nemesis ops with an error, in history order (capped). */
+  final List<Row> harnessErrors = new ArrayList<>();
+  long harnessErrorCount;
   /** The value of the first roster op (user -> devices), null when none. */
   JsonNode roster;
   int sampleMask; // a message id is sampled when (hash & sampleMask) == 0
@@ -141,8 +151,16 @@ final class HistoryScan {
   private void accept(Row op) {
     ops++;
     endTime = Math.max(endTime, op.time());
-    if (op.f().equals("drained")) drained = true;
+    if (op.f().equals("drained")) {
+      drained = true;
+      healed = op.value() != null && op.value().path("healed").asBoolean(false);
+    }
     if (op.f().equals("roster") && roster == null) roster = op.value();
+    if (op.f().equals("system") && system == null) system = op.value();
+    if (op.f().equals("error") || op.process().equals("nemesis") && op.error() != null) {
+      harnessErrorCount++;
+      if (harnessErrors.size() < MAX_HARNESS_ERRORS) harnessErrors.add(op);
+    }
     story(op);
     if (op.process().equals("nemesis")) nemesis(op);
     if (op.f().equals("send")) send(op);
@@ -185,6 +203,7 @@ final class HistoryScan {
   private void nemesis(Row op) {
     if (op.type().equals("invoke")) return; // Jepsen-style invoke/info pairs: the completion says it happened
     if (nemesis.size() < MAX_NEMESIS_OPS) nemesis.add(op);
+    if (op.error() != null) return; // a fault not applied opens no window; one not healed does not close it
     String start = startsKind(op.f());
     String stop = stopsKind(op.f());
     if (start != null) {

@@ -67,7 +67,12 @@ public final class JUnitXml {
       return fromResults(name, f.results, where, seconds);
     }
 
-    /** A case from a results.json document (see {@link #fromRun}). */
+    /**
+     * A case from a results.json document (see {@link #fromRun}). A failure's details also name
+     * the guarantee's source and the system op's claims, the new outcomes counted but allowed
+     * ({@code unresolved}, {@code reordered} where their claim is absent), and the harness errors
+     * with the step that failed.
+     */
     public static Case fromResults(String name, JsonNode results, String report, double seconds) {
       String verdict = RunFolder.verdictOf(results);
       String g = results.path("guarantee").asText(null);
@@ -91,6 +96,32 @@ public final class JUnitXml {
         message = (g == null ? "" : g + ": ") + "INVALID: forbidden outcomes " + String.join(", ", parts);
       } else {
         message = (g == null ? "" : g + ": ") + "UNKNOWN: the run proves nothing about the guarantee";
+      }
+      if (results.hasNonNull("guarantee_source")) {
+        details.append("guarantee from ").append(results.get("guarantee_source").asText()).append('\n');
+      }
+      if (results.path("system").isObject()) {
+        details.append("system: ").append(io.deliverycheck.checker.CheckResult.describeSystem(results.get("system")))
+            .append('\n');
+      }
+      List<String> violated = new ArrayList<>();
+      results.path("violations").forEach(v -> violated.add(v.asText().replace('-', '_')));
+      for (String k : List.of("unresolved", "reordered")) {
+        long n = results.path("counts").path(k).asLong(0);
+        if (n > 0 && !violated.contains(k)) {
+          details.append(k).append(": ").append(n)
+              .append(" (counted; not forbidden by this guarantee and the system op's claims)\n");
+        }
+      }
+      long harness = results.path("counts").path("harness_errors").asLong(0);
+      if (harness > 0) {
+        details.append("harness errors: ").append(harness).append(" (the harness failed at something; the verdict is"
+            + " on what was observed)");
+        JsonNode first = results.path("harness_errors").path(0);
+        if (first.isObject()) {
+          details.append(", first: ").append(first.toString());
+        }
+        details.append('\n');
       }
       for (JsonNode n : results.path("notes")) details.append("note: ").append(n.asText()).append('\n');
       if (report != null) details.append("report: ").append(report).append('\n');

@@ -1,5 +1,6 @@
 package io.deliverycheck.checker.report;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -30,10 +31,41 @@ final class Outcomes {
           new Outcome("misrouted", "a receive by a device or recipient the message was not addressed to"),
           new Outcome("false_delivered", "a delivered receipt before any receive of its subject"),
           new Outcome("read_before_delivered", "a read receipt before any receive or delivered receipt of its subject"),
-          new Outcome("regressed", "a receipt ranking below an earlier receipt of the same subject"));
+          new Outcome("regressed", "a receipt ranking below an earlier receipt of the same subject"),
+          new Outcome("unresolved", "an owed (message, recipient, device) whose sender, by a healed drain, was never told"
+              + " delivered, read or failed"),
+          new Outcome("reordered", "an owed (message, recipient, device) received after that device got a later message"
+              + " of the same sender, sent after this one was accepted"));
 
   private static final Set<String> ALWAYS_FORBIDDEN =
       Set.of("unexpected", "resurrected", "misrouted", "false_delivered", "read_before_delivered", "regressed");
+
+  /** Whether the system op (results.json "system", may be missing) claims receipts. */
+  static boolean claimsReceipts(JsonNode system) {
+    return system != null && system.path("receipts").asBoolean(false);
+  }
+
+  /** Whether the system op claims each sender's order per device. */
+  static boolean claimsOrder(JsonNode system) {
+    return system != null && system.path("order").asText("").equals("per-sender");
+  }
+
+  /**
+   * What the guarantee says of the outcome, given the system op's claims: forbidden, allowed, or
+   * reported (with why, for the two outcomes a claim decides).
+   */
+  static String verdictOf(String guarantee, String key, JsonNode system) {
+    String g = guarantee == null ? "" : guarantee.toLowerCase(Locale.ROOT);
+    switch (key) {
+      case "unresolved":
+        if (g.equals("at-most-once")) return "allowed";
+        return claimsReceipts(system) ? "forbidden (receipts claimed)" : "reported (receipts not claimed)";
+      case "reordered":
+        return claimsOrder(system) ? "forbidden (order claimed)" : "reported (order not claimed)";
+      default:
+        return verdictOf(guarantee, key);
+    }
+  }
 
   /** What the guarantee (wire name, e.g. "exactly-once") says of the outcome: forbidden, allowed or reported. */
   static String verdictOf(String guarantee, String key) {
@@ -47,6 +79,19 @@ final class Outcomes {
       default:
         return "reported";
     }
+  }
+
+  /** {@link #forbidsSentence(String)} and what the system op's claims add to it. */
+  static String forbidsSentence(String guarantee, JsonNode system) {
+    String s = forbidsSentence(guarantee);
+    boolean g = guarantee != null && !guarantee.equalsIgnoreCase("at-most-once");
+    if (g && claimsReceipts(system)) {
+      s += " The system claims receipts, so a sender left unresolved after a healed drain is forbidden too.";
+    }
+    if (claimsOrder(system)) {
+      s += " The system claims per-sender order, so a message received after a later one of its sender is forbidden.";
+    }
+    return s;
   }
 
   /** A sentence saying what the guarantee forbids, for the verdict banner. */

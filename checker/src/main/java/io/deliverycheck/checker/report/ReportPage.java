@@ -60,7 +60,7 @@ final class ReportPage {
     fact("environment", t.path("env").isValueNode() ? t.path("env").asText() : Html.compact(t.path("env")));
     if (h != null) {
       fact("history", String.format(Locale.ROOT, "%,d ops over %.1f s%s", h.ops, h.endTime / 1e9,
-          h.drained ? ", drained" : ", NOT drained"));
+          !h.drained ? ", NOT drained" : h.healed ? ", drained (healed)" : ", drained but NOT healed"));
     }
     out.append("</dl></header>\n");
   }
@@ -85,11 +85,17 @@ final class ReportPage {
     out.append("<section id=\"verdict\" class=\"verdict ").append(v.replace(' ', '-')).append("\" data-verdict=\"")
         .append(Html.esc(v)).append("\"><div class=\"big\">").append(Html.esc(v.toUpperCase(Locale.ROOT)))
         .append("</div><div><p class=\"claim\">");
+    JsonNode system = system();
     if (g == null) out.append("No guarantee recorded.");
     else {
-      out.append("Judged against <b>").append(Html.esc(g)).append("</b>: ").append(Html.esc(Outcomes.forbidsSentence(g)));
+      String source = run.results.path("guarantee_source").asText(null);
+      out.append("Judged against <b>").append(Html.esc(g)).append("</b>")
+          .append(source == null ? "" : " <span class=\"source\">(from " + Html.esc(source) + ")</span>")
+          .append(": ").append(Html.esc(Outcomes.forbidsSentence(g, system)));
     }
-    out.append("</p><p>");
+    out.append("</p>");
+    claims(system);
+    out.append("<p>");
     JsonNode viol = run.results.path("violations");
     switch (v) {
       case "invalid" -> {
@@ -109,6 +115,11 @@ final class ReportPage {
       notes.forEach(n -> out.append("<li>").append(Html.esc(n.asText())).append("</li>"));
       out.append("</ul>");
     }
+    String storm = io.deliverycheck.checker.runner.StormSignals.line(run.results.path("run").get("storm"));
+    if (storm != null) {
+      out.append("<p class=\"storm\">").append(Html.esc(storm)).append(" (from the nodes' metrics; a healthy run pushes about once per delivery)</p>");
+    }
+    harnessErrors();
     out.append("</div></section>\n");
     List<String> warnings = new ArrayList<>(run.warnings);
     if (h != null) warnings.addAll(h.warnings);
@@ -120,9 +131,78 @@ final class ReportPage {
     }
   }
 
+  /** The system op: results.json's copy, else the history's; null when neither has one. */
+  private JsonNode system() {
+    JsonNode s = run.results.path("system");
+    if (s.isObject()) return s;
+    return h != null && h.system != null && h.system.isObject() ? h.system : null;
+  }
+
+  /** What the system under test claims, next to the verdict. */
+  private void claims(JsonNode system) {
+    if (system == null) {
+      out.append("<p class=\"claims none\">No system op: the system's claims on receipts and order were not recorded"
+          + " (unresolved and reordered are counted, never forbidden).</p>");
+      return;
+    }
+    out.append("<dl class=\"claims\" id=\"claims\">");
+    claim("system", system.path("name").asText("(unnamed)"));
+    if (system.has("version")) claim("version", system.get("version").isValueNode() ? system.get("version").asText()
+        : Html.compact(system.get("version")));
+    claim("claims guarantee", system.path("guarantee").asText("not claimed"));
+    claim("receipts", system.path("receipts").isBoolean() ? system.get("receipts").asText() : "not claimed");
+    claim("order", system.path("order").asText("not claimed"));
+    system.fields().forEachRemaining(e -> {
+      if (!List.of("name", "version", "guarantee", "receipts", "order").contains(e.getKey())) {
+        claim(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : Html.compact(e.getValue()));
+      }
+    });
+    out.append("</dl>");
+  }
+
+  private void claim(String k, String v) {
+    out.append("<div><dt>").append(Html.esc(k)).append("</dt><dd>").append(Html.esc(v)).append("</dd></div>");
+  }
+
+  /** The harness's own failures: what step failed, from results.json, else from the history. */
+  private void harnessErrors() {
+    long n = run.results.path("counts").path("harness_errors").asLong(h == null ? 0 : h.harnessErrorCount);
+    if (n == 0) return;
+    out.append("<div class=\"harness-errors\" id=\"harness-errors\"><p><b>").append(n)
+        .append(" harness error(s)</b>: the harness itself failed at something (a fault not applied or not healed, a"
+            + " node never healthy). The verdict is on what was observed; a test run with harness errors is not a"
+            + " pass.</p><ul>");
+    JsonNode listed = run.results.path("harness_errors");
+    int shown = 0;
+    if (listed.isArray() && listed.size() > 0) {
+      for (JsonNode e : listed) {
+        if (shown++ == 20) break;
+        String step = e.path("f").asText("").equals("error") ? e.path("what").asText("harness") : e.path("f").asText("?");
+        String why = e.hasNonNull("message") ? e.get("message").asText() : e.path("error").asText("");
+        out.append("<li><b>").append(Html.esc(step)).append("</b>: ").append(Html.esc(why)).append(" <small>(op ")
+            .append(Html.esc(e.path("index").asText("?"))).append(", ").append(Html.esc(e.path("process").asText("")))
+            .append(")</small></li>");
+      }
+    } else if (h != null) {
+      for (HistoryScan.Row r : h.harnessErrors) {
+        if (shown++ == 20) break;
+        String step = r.f().equals("error") && r.value() != null ? r.value().path("what").asText("harness") : r.f();
+        String why = r.error() != null ? r.error() : r.value() == null ? "" : r.value().path("message").asText("");
+        out.append("<li><b>").append(Html.esc(step)).append("</b>: ").append(Html.esc(why)).append(" <small>(op ")
+            .append(r.index()).append(", ").append(Html.esc(r.process())).append(")</small></li>");
+      }
+    }
+    if (n > shown) out.append("<li>... ").append(n - Math.min(shown, 20)).append(" more in results.json</li>");
+    out.append("</ul></div>");
+  }
+
   private String unknownReason() {
     JsonNode counts = run.results.path("counts");
     if (counts.path("sent_ok").isNumber() && counts.path("sent_ok").asLong() == 0) return "no send completed ok";
+    if (counts.path("owed").isNumber() && counts.path("owed").asLong() == 0) return "nothing was owed";
+    if (h != null && h.drained && !h.healed) {
+      return "the drain was not healed (some fault could not be undone), so loss cannot be judged";
+    }
     if (!"judged".equals(run.results.path("loss").asText("judged")) || (h != null && !h.drained)) {
       return "the run did not drain, so loss cannot be judged";
     }
@@ -135,7 +215,7 @@ final class ReportPage {
     run.results.path("violations").forEach(x -> violated.add(x.asText().replace('-', '_')));
     out.append("<section id=\"outcomes\"><h2>Outcomes</h2>");
     out.append("<p class=\"counts\">");
-    for (String k : List.of("sent", "sent_ok", "sent_fail", "sent_info", "owed", "delivered")) {
+    for (String k : List.of("sent", "sent_ok", "sent_fail", "sent_info", "owed", "delivered", "harness_errors")) {
       if (counts.has(k)) {
         out.append("<span><b>").append(Html.esc(counts.get(k).asText())).append("</b> ")
             .append(Html.esc(k.replace('_', ' '))).append("</span>");
@@ -148,8 +228,8 @@ final class ReportPage {
       JsonNode c = counts.path(o.key());
       if (c.isMissingNode()) c = counts.path(o.wire());
       long n = c.asLong(0);
-      String says = Outcomes.verdictOf(run.guarantee(), o.key());
-      boolean isViolated = violated.contains(o.key()) || (n > 0 && says.equals("forbidden"));
+      String says = Outcomes.verdictOf(run.guarantee(), o.key(), system());
+      boolean isViolated = violated.contains(o.key()) || (n > 0 && says.startsWith("forbidden"));
       out.append("<tr class=\"").append(isViolated ? "violated" : n > 0 ? "seen" : "zero").append("\" data-outcome=\"")
           .append(o.wire()).append("\"><td title=\"").append(Html.esc(o.definition())).append("\">")
           .append(o.wire()).append("<div class=\"def\">").append(Html.esc(o.definition())).append("</div></td><td class=\"num\">")
@@ -335,7 +415,7 @@ final class ReportPage {
       List<HistoryScan.Row> rows = h.stories.getOrDefault(id, List.of());
       out.append("<article class=\"story\" id=\"").append(Html.anchor(id)).append("\"><h3>").append(Html.esc(id))
           .append(" <small>").append(Html.esc(String.join("; ", examples.labels.getOrDefault(id, List.of()))))
-          .append("</small></h3><p class=\"summary\">").append(Html.esc(Story.summary(id, rows, h.roster))).append("</p>");
+          .append("</small></h3><p class=\"summary\">").append(Html.esc(Story.summary(id, rows, h.roster, Outcomes.claimsReceipts(system())))).append("</p>");
       if (rows.isEmpty()) {
         out.append("<p class=\"note\">No op of this id in the history.</p></article>");
         continue;

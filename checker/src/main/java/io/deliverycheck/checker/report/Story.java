@@ -11,10 +11,21 @@ final class Story {
 
   /** Sums up the story; {@code roster} (nullable) says which devices each recipient was owed on. */
   static String summary(String id, List<HistoryScan.Row> rows, com.fasterxml.jackson.databind.JsonNode roster) {
+    return summary(id, rows, roster, false);
+  }
+
+  /**
+   * Sums up the story; when the system claims receipts, or the message had any, it also names the
+   * owed devices its sender was never told delivered, read or failed for (unresolved).
+   */
+  static String summary(String id, List<HistoryScan.Row> rows, com.fasterxml.jackson.databind.JsonNode roster,
+      boolean receiptsClaimed) {
     List<String> sends = new ArrayList<>();
     Map<String, Integer> receives = new LinkedHashMap<>();
     Map<String, List<String>> acks = new LinkedHashMap<>();
     Map<String, List<String>> receipts = new LinkedHashMap<>();
+    java.util.Set<String> resolved = new java.util.HashSet<>(); // "u2/phone" or "u2"
+    boolean ok = false;
     String to = null;
     List<String> recipients = new ArrayList<>();
     for (HistoryScan.Row r : rows) {
@@ -27,6 +38,7 @@ final class Story {
               r.value().get("to").forEach(u -> recipients.add(u.asText()));
             }
           } else {
+            ok |= r.type().equals("ok");
             sends.add(r.type() + (r.node() == null ? "" : " via " + r.node()) + (r.error() == null ? "" : " (" + r.error() + ")"));
           }
         }
@@ -34,8 +46,11 @@ final class Story {
         case "ack" -> {
           if (!r.type().equals("invoke")) acks.computeIfAbsent(dev, k -> new ArrayList<>()).add(r.type());
         }
-        case "receipt" -> receipts.computeIfAbsent(dev, k -> new ArrayList<>())
-            .add(r.value() == null ? "?" : r.value().path("state").asText("?"));
+        case "receipt" -> {
+          String state = r.value() == null ? "?" : r.value().path("state").asText("?");
+          receipts.computeIfAbsent(dev, k -> new ArrayList<>()).add(state);
+          if (state.equals("delivered") || state.equals("read") || state.equals("failed")) resolved.add(dev);
+        }
         default -> {}
       }
     }
@@ -64,6 +79,18 @@ final class Story {
       List<String> parts = new ArrayList<>();
       receipts.forEach((d, s) -> parts.add((d.isEmpty() ? "recipient" : d) + " " + String.join(" > ", s)));
       b.append("; receipts ").append(String.join(", ", parts));
+    }
+    if (ok && roster != null && (receiptsClaimed || !receipts.isEmpty())) {
+      List<String> untold = new ArrayList<>();
+      for (String u : recipients) {
+        for (com.fasterxml.jackson.databind.JsonNode d : roster.path(u)) {
+          String dev = u + "/" + d.asText();
+          if (!resolved.contains(dev) && !resolved.contains(u) && !untold.contains(dev)) untold.add(dev);
+        }
+      }
+      if (!untold.isEmpty()) {
+        b.append("; the sender was never told delivered, read or failed for ").append(String.join(", ", untold));
+      }
     }
     return b.append('.').toString();
   }

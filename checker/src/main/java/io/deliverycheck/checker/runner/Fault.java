@@ -39,10 +39,30 @@ public record Fault(@JsonProperty("at_ms") long atMs,
     public static final String LINK_DELAY = "link-delay";
     /** Close the client (device/sender) connections of a node. */
     public static final String DEVICE_DISCONNECT = "device-disconnect";
+    /**
+     * A coordinated power failure: SIGKILL the members named in the detail ({@code {"db":true,"nodes":["n1"]}})
+     * at once, drop every byte their file systems hold unsynced, start them again after the duration.
+     */
+    public static final String POWER_LOSS = "power-loss";
+    /**
+     * Make one node's clock run fast or slow ({@code {"node":"n2","clock":"rate","rate":4.0}}) or step it
+     * ({@code {"clock":"step","offset_ms":-30000}}, where the environment can); the heal puts it back.
+     */
+    public static final String CLOCK_SKEW = "clock-skew";
+    /** Stop a minority of nodes, flip bits in or truncate one data file of each, start them again after the duration. */
+    public static final String CORRUPT_FILE = "corrupt-file";
     /** Every kind, in a fixed order. */
-    public static final List<String> KINDS = List.of(PARTITION, KILL, PAUSE, DB_RESTART, LINK_DELAY, DEVICE_DISCONNECT);
+    public static final List<String> KINDS = List.of(PARTITION, KILL, PAUSE, DB_RESTART, LINK_DELAY, DEVICE_DISCONNECT,
+            POWER_LOSS, CLOCK_SKEW, CORRUPT_FILE);
     /** Partition shapes (Jepsen's): random halves, one node isolated, the database isolated from one node, bridge, majorities ring. */
     public static final List<String> SHAPES = List.of("halves", "isolate-one", "isolate-db", "bridge", "ring");
+    /**
+     * How a partition cuts (the detail's {@code mode}; absent means {@code refuse}): {@code refuse} closes
+     * the connections across the cut and refuses new ones, so both sides learn of it at once;
+     * {@code drop} forwards nothing and closes nothing, like packets lost on the wire, so only the
+     * systems' own timeouts can tell.
+     */
+    public static final List<String> PARTITION_MODES = List.of("refuse", "drop");
 
     /** Validates the kind and the times; a missing detail becomes {@code {}}. */
     public Fault {

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Scrapes {@code GET <adminEndpoint>/metrics} of every node once per interval and appends one line
@@ -26,6 +27,10 @@ import java.util.concurrent.TimeUnit;
  * history's clock. A node that does not answer (killed, paused) gives
  * {@code "metrics":{}} and an {@code "error"}. Histograms keep their {@code _sum} and {@code _count};
  * buckets are dropped. A labelled sample is stored under its full name with labels.
+ *
+ * <p>A node that does not answer is evidence, not a failure. The scraper itself failing (it cannot
+ * write {@code metrics.jsonl}, a scrape throws) is a harness failure: it is reported once to the
+ * {@code onFailure} listener (the runner records it as an {@code error} op) and the scraper stops.
  */
 public final class MetricsScraper implements Closeable {
   private final Environment env;
@@ -34,12 +39,16 @@ public final class MetricsScraper implements Closeable {
   private final HttpClient http;
   private final ScheduledExecutorService timer;
   private final String token;
+  private final Consumer<String> onFailure;
   private boolean closed;
+  private boolean failed;
 
-  private MetricsScraper(Environment env, Recorder rec, Path file, String token) throws IOException {
+  private MetricsScraper(Environment env, Recorder rec, Path file, String token, Consumer<String> onFailure)
+      throws IOException {
     this.env = env;
     this.rec = rec;
     this.token = token;
+    this.onFailure = onFailure;
     this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -52,9 +61,38 @@ public final class MetricsScraper implements Closeable {
   /** Starts scraping now and every {@code interval}; {@code token} may be null. */
   public static MetricsScraper start(Environment env, Recorder rec, Path file, Duration interval, String token)
       throws IOException {
-    MetricsScraper s = new MetricsScraper(env, rec, file, token);
-    s.timer.scheduleAtFixedRate(s::scrapeAll, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    return start(env, rec, file, interval, token, why -> { });
+  }
+
+  /**
+   * Starts scraping now and every {@code interval}; {@code token} may be null; {@code onFailure}
+   * hears, once, why the scraper failed (one line).
+   */
+  public static MetricsScraper start(Environment env, Recorder rec, Path file, Duration interval, String token,
+      Consumer<String> onFailure) throws IOException {
+    MetricsScraper s = new MetricsScraper(env, rec, file, token, onFailure);
+    s.timer.scheduleAtFixedRate(s::scrapeAllSafely, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     return s;
+  }
+
+  /** A scheduled task that throws is never run again: say so instead of falling silent. */
+  private void scrapeAllSafely() {
+    try {
+      scrapeAll();
+    } catch (RuntimeException e) {
+      fail("scraping /metrics: " + e);
+      throw e;
+    }
+  }
+
+  private void fail(String why) {
+    synchronized (this) {
+      if (failed || closed) {
+        return;
+      }
+      failed = true;
+    }
+    onFailure.accept(why);
   }
 
   /** Scrapes every node concurrently; waits at most about a second for the slowest. */
@@ -106,17 +144,23 @@ public final class MetricsScraper implements Closeable {
     return line;
   }
 
-  private synchronized void write(ObjectNode line) {
-    if (closed) {
-      return;
+  private void write(ObjectNode line) {
+    String why;
+    synchronized (this) {
+      if (closed || failed) {
+        return;
+      }
+      try {
+        out.write(line.toString());
+        out.write('\n');
+        out.flush();
+        return;
+      } catch (IOException e) {
+        // metrics are evidence, not the verdict; the history stays authoritative, but say so
+        why = "writing metrics.jsonl: " + e;
+      }
     }
-    try {
-      out.write(line.toString());
-      out.write('\n');
-      out.flush();
-    } catch (IOException e) {
-      // the disk is gone: metrics are evidence, not the verdict; the history stays authoritative
-    }
+    fail(why);
   }
 
   /** Parses Prometheus text exposition into a flat name -> value object. */

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deliverycheck.checker.Guarantee;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -18,7 +17,7 @@ import java.util.Objects;
  * @param guarantee what the checker judges
  * @param environment makes the environment of one run
  * @param workload makes the workload of one run
- * @param nemesis makes the nemesis once the nodes are known
+ * @param nemesis makes the nemesis once the environment is set up
  * @param timeLimit how long the workload and the faults run
  * @param quiet the drain ends when no receive arrived for this long
  * @param drainCap the drain never lasts longer than this
@@ -72,10 +71,13 @@ public record TestSpec(
     Workload create(long seed);
   }
 
-  /** Makes the nemesis of one run from the environment's nodes. */
+  /**
+   * Makes the nemesis of one run once the environment is set up: its nodes, the fault kinds it
+   * offers ({@link Environment#faultKinds}) and the members a partition may name.
+   */
   @FunctionalInterface
   public interface NemesisFactory {
-    Nemesis create(List<String> nodes, long seed, Duration timeLimit);
+    Nemesis create(Environment env, long seed, Duration timeLimit);
   }
 
   /** Receives the live progress of a run. */

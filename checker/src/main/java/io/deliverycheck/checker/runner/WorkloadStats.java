@@ -13,6 +13,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param owed owed triples (message, recipient, device) of messages with an ok send
  * @param delivered owed triples with at least one receive
  * @param lastReceiveNanos recorder time of the last receive, or -1
+ * @param resolved owed triples whose sender was told a final state ({@code delivered}, {@code read}
+ *     or {@code failed}, of the triple or of its recipient: HISTORY.md's {@code unresolved} rule)
  */
 public record WorkloadStats(
     long slots,
@@ -26,13 +28,19 @@ public record WorkloadStats(
     long receipts,
     long owed,
     long delivered,
-    long lastReceiveNanos) {
+    long lastReceiveNanos,
+    long resolved) {
 
-  public static final WorkloadStats EMPTY = new WorkloadStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1);
+  public static final WorkloadStats EMPTY = new WorkloadStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, 0);
 
   /** True when every owed triple has been received at least once. */
   public boolean allDelivered() {
     return delivered >= owed;
+  }
+
+  /** True when every owed triple's sender was told a final state (meaningful where receipts are claimed). */
+  public boolean allResolved() {
+    return resolved >= owed;
   }
 
   public ObjectNode toJson() {
@@ -48,6 +56,7 @@ public record WorkloadStats(
     o.put("receipts", receipts);
     o.put("owed", owed);
     o.put("delivered", delivered);
+    o.put("resolved", resolved);
     return o;
   }
 }

@@ -23,7 +23,7 @@ class CheckCommandTest {
   private static final String RECEIVE =
       "{\"index\":3,\"time\":3,\"process\":\"d:u2/phone\",\"type\":\"ok\",\"f\":\"receive\",\"value\":{\"id\":\"m1\",\"recipient\":\"u2\",\"device\":\"phone\"}}\n";
   private static final String DRAINED_AT_3 =
-      "{\"index\":3,\"time\":9,\"process\":\"harness\",\"type\":\"info\",\"f\":\"drained\",\"value\":{}}\n";
+      "{\"index\":3,\"time\":9,\"process\":\"harness\",\"type\":\"info\",\"f\":\"drained\",\"value\":{\"quiet_ms\":5000,\"healed\":true}}\n";
   private static final String DRAINED_AT_4 = DRAINED_AT_3.replace("\"index\":3", "\"index\":4");
 
   @TempDir Path dir;
@@ -31,7 +31,11 @@ class CheckCommandTest {
   private final StringWriter err = new StringWriter();
 
   private int run(String... args) {
-    CommandLine cl = new CommandLine(new CheckCommand());
+    return run(new CheckCommand(), args);
+  }
+
+  private int run(CheckCommand command, String... args) {
+    CommandLine cl = new CommandLine(command);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     return cl.execute(args);
@@ -102,6 +106,139 @@ class CheckCommandTest {
     Path h = history(ROSTER);
     assertEquals(64, run(h.toString(), "--guarantee", "twice"));
     assertTrue(err.toString().contains("at-most-once, at-least-once or exactly-once"), err.toString());
+  }
+
+  private static final String SYSTEM =
+      "{\"index\":1,\"time\":0,\"process\":\"harness\",\"type\":\"info\",\"f\":\"system\",\"value\":{\"name\":\"sut\",\"guarantee\":\"at-least-once\"}}\n";
+
+  /** ROSTER, SYSTEM, then SEND and RECEIVE one index later, and a drained. */
+  private static String withSystem() {
+    return ROSTER + SYSTEM + (SEND + RECEIVE).replace("\"index\":3", "\"index\":4").replace("\"index\":2", "\"index\":3")
+        .replace("\"index\":1", "\"index\":2") + DRAINED_AT_4.replace("\"index\":4", "\"index\":5");
+  }
+
+  @Test
+  void anInternalFailureExitsFiveWithOneLineAndTheDetailsInAFile() throws Exception {
+    Path h = history(ROSTER + SEND + RECEIVE + DRAINED_AT_4);
+    CheckCommand broken = new CheckCommand();
+    broken.judging = (file, choice) -> {
+      throw new IllegalStateException("a bug\nwith a second line");
+    };
+    assertEquals(CheckCommand.CHECKER_FAILED, run(broken, h.toString(), "--guarantee", "exactly-once"));
+    String e = err.toString();
+    assertEquals(1, e.lines().count(), "one line: " + e);
+    assertFalse(e.contains("\tat "), "no stack trace: " + e);
+    assertTrue(e.startsWith("deliverycheck check: internal error (a bug in the checker, not a verdict on the history):"
+        + " IllegalStateException: a bug; details in "), e);
+    Path details = Path.of(e.substring(e.indexOf("details in ") + 11, e.indexOf(" (exit 5)")));
+    try {
+      String text = Files.readString(details);
+      assertTrue(text.contains("java.lang.IllegalStateException: a bug") && text.contains("\tat "), text);
+    } finally {
+      Files.deleteIfExists(details);
+    }
+    assertFalse(Files.exists(dir.resolve("results.json")));
+  }
+
+  @Test
+  void rewritingARunsResultsKeepsWhatTheRunnerPutThere() throws Exception {
+    Path h = history(ROSTER + SEND + RECEIVE + DRAINED_AT_4);
+    Files.writeString(dir.resolve("results.json"), "{\"valid\":false,\"lost\":[{\"id\":\"stale\"}],"
+        + "\"run\":{\"seed\":7,\"drain\":\"quiet\"},\"suite\":\"nightly\"}");
+    assertEquals(0, run(h.toString(), "--guarantee", "exactly-once"));
+    var json = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
+    assertTrue(json.get("valid").asBoolean());
+    assertEquals(7, json.get("run").get("seed").asInt(), json.toString());
+    assertEquals("quiet", json.get("run").get("drain").asText());
+    assertEquals("nightly", json.get("suite").asText());
+    assertFalse(json.has("lost"), "the checker's own stale keys go: " + json);
+  }
+
+  @Test
+  void anUnreadableOldResultsFileIsReplacedWithAWarning() throws Exception {
+    Path h = history(ROSTER + SEND + RECEIVE + DRAINED_AT_4);
+    Files.writeString(dir.resolve("results.json"), "{\"run\":");
+    assertEquals(0, run(h.toString(), "--guarantee", "exactly-once"));
+    assertTrue(err.toString().contains("is not readable JSON"), err.toString());
+    assertTrue(new ObjectMapper().readTree(dir.resolve("results.json").toFile()).get("valid").asBoolean());
+  }
+
+  @Test
+  void aFailureToWriteTheResultsIsExitFiveNotThree() throws Exception {
+    Path h = history(ROSTER + SEND + DRAINED_AT_3);
+    Path notADir = Files.writeString(dir.resolve("a-file"), "");
+    assertEquals(CheckCommand.CHECKER_FAILED, run(h.toString(), "--guarantee", "exactly-once", "--out", notADir.toString()));
+    assertTrue(out.toString().contains("INVALID (lost)"), "the verdict is still shown: " + out);
+    assertTrue(err.toString().contains("cannot write " + notADir.resolve("results.json")), err.toString());
+    assertFalse(err.toString().contains("\tat "), err.toString());
+  }
+
+  @Test
+  void withoutGuaranteeTheSystemOpsClaimIsUsed() throws Exception {
+    Path h = history(withSystem());
+    Files.writeString(dir.resolve("test.json"), "{\"guarantee\":\"exactly-once\"}");
+    assertEquals(0, run(h.toString()));
+    assertTrue(out.toString().contains("at-least-once: VALID"), out.toString());
+    assertTrue(out.toString().contains("guarantee from system op; system: sut, claims at-least-once"), out.toString());
+    var json = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
+    assertEquals("system op", json.get("guarantee_source").asText());
+    assertEquals("sut", json.get("system").get("name").asText());
+  }
+
+  @Test
+  void elseTheRunsTestJsonAndAnExplicitGuaranteeWinsOverBoth() throws Exception {
+    Path h = history(ROSTER + SEND + RECEIVE + DRAINED_AT_4);
+    Files.writeString(dir.resolve("test.json"), "{\"guarantee\":\"at-most-once\"}");
+    assertEquals(0, run(h.toString()));
+    assertTrue(out.toString().contains("at-most-once: VALID") && out.toString().contains("guarantee from test.json"),
+        out.toString());
+    history(withSystem());
+    out.getBuffer().setLength(0);
+    assertEquals(0, run(h.toString(), "--guarantee", "exactly-once"));
+    assertTrue(out.toString().contains("exactly-once: VALID") && out.toString().contains("guarantee from --guarantee"),
+        out.toString());
+    assertTrue(out.toString().contains("though the system op claims at-least-once"), out.toString());
+  }
+
+  @Test
+  void noGuaranteeAnywhereIsAUsageError() throws Exception {
+    Path h = history(ROSTER + SEND + RECEIVE + DRAINED_AT_4);
+    assertEquals(64, run(h.toString()));
+    assertTrue(err.toString().contains("Missing --guarantee: " + h + " has no system op naming a guarantee"),
+        err.toString());
+    assertFalse(Files.exists(dir.resolve("results.json")));
+  }
+
+  @Test
+  void aHistoryBrokenByContractV2ExitsThreeNamingBothLines() throws Exception {
+    String retry = SEND.lines().findFirst().orElseThrow().replace("\"index\":1", "\"index\":3")
+        .replace("\"k1\"", "\"k2\"") + "\n";
+    Path h = history(ROSTER + SEND + retry);
+    assertEquals(3, run(h.toString(), "--guarantee", "exactly-once"));
+    assertTrue(err.toString().contains(h + ":4: send of \"m1\" with key \"k2\", but the first send of \"m1\" (line 2)"),
+        err.toString());
+  }
+
+  @Test
+  void junitXmlNamesTheNewOutcomes() throws Exception {
+    String sys = SYSTEM.replace("\"guarantee\":\"at-least-once\"", "\"guarantee\":\"exactly-once\",\"receipts\":true");
+    Path h = history(ROSTER + sys + (SEND + RECEIVE).replace("\"index\":3", "\"index\":4").replace("\"index\":2", "\"index\":3")
+        .replace("\"index\":1", "\"index\":2") + DRAINED_AT_4.replace("\"index\":4", "\"index\":5"));
+    Path xml = dir.resolve("dc.xml");
+    assertEquals(1, run(h.toString(), "--junit-xml", xml.toString(), "--quiet"));
+    String x = Files.readString(xml);
+    assertTrue(x.contains("INVALID: forbidden outcomes unresolved (1)"), x);
+    assertTrue(x.contains("system: sut, claims exactly-once, receipts true"), x);
+  }
+
+  @Test
+  void helpSaysWhichGuaranteeAndEveryExitCode() {
+    assertEquals(0, run("--help"));
+    String h = out.toString();
+    assertTrue(h.contains("the history's system op claims"), h);
+    assertTrue(h.matches("(?s).*\\n  5 +the checker itself failed.*"), h);
+    assertTrue(h.matches("(?s).*\\n  3 +the history cannot be read.*"), h);
+    assertTrue(h.lines().allMatch(l -> l.length() <= 80), "fits 80 columns: " + h);
   }
 
   @Test

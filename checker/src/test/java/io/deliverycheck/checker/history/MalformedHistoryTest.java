@@ -106,7 +106,58 @@ class MalformedHistoryTest {
             2, "must be accepted, delivered, read or failed"),
         Arguments.of("roster with a string", ROSTER.replace("[\"phone\"]", "\"phone\""), 1,
             "field \"value.u2\" must be an array of device names"),
-        Arguments.of("second roster", ROSTER + ROSTER.replace("\"index\":0", "\"index\":1"), 2, "second roster"));
+        Arguments.of("second roster", ROSTER + ROSTER.replace("\"index\":0", "\"index\":1"), 2,
+            "a second roster (the first is on line 1"),
+        // contract v2
+        Arguments.of("retry with another key", ROSTER + INVOKE + OK + retry("\"key\":\"k1\"", "\"key\":\"k2\""), 4,
+            "send of \"m1\" with key \"k2\", but the first send of \"m1\" (line 2) has key \"k1\""),
+        Arguments.of("retry without a key", ROSTER + INVOKE + OK + retry("\"key\":\"k1\",", ""), 4,
+            "send of \"m1\" with no key, but the first send of \"m1\" (line 2) has key \"k1\""),
+        Arguments.of("retry from another user", ROSTER + INVOKE + OK + retry("\"from\":\"u1\"", "\"from\":\"u9\""), 4,
+            "send of \"m1\" from \"u9\", but the first send of \"m1\" (line 2) is from \"u1\""),
+        Arguments.of("retry to other users", ROSTER_2 + INVOKE + OK + retry("[\"u2\"]", "[\"u2\",\"u3\"]"), 4,
+            "send of \"m1\" to [u2, u3], but the first send of \"m1\" (line 2) is to [u2]"),
+        Arguments.of("send to a user the roster does not name", ROSTER + INVOKE.replace("[\"u2\"]", "[\"u2\",\"u9\"]"),
+            2, "send of \"m1\" to \"u9\", a user the roster (line 1) does not name"),
+        Arguments.of("an op after drained", ROSTER + DRAINED + NEMESIS.replace("\"index\":1", "\"index\":2"), 3,
+            "an op after drained (line 2): drained is the last op"),
+        Arguments.of("a send after drained", ROSTER + DRAINED + INVOKE.replace("\"index\":1", "\"index\":2"), 3,
+            "an op after drained (line 2)"),
+        Arguments.of("second drained", ROSTER + DRAINED + DRAINED.replace("\"index\":1", "\"index\":2"), 3,
+            "a second drained (the first is on line 2"),
+        Arguments.of("second system op", ROSTER + SYSTEM + SYSTEM.replace("\"index\":1", "\"index\":2"), 3,
+            "a second system op (the first is on line 2"),
+        Arguments.of("system op after a send", ROSTER + INVOKE + OK + SYSTEM.replace("\"index\":1", "\"index\":3"), 4,
+            "a system op after the first send (line 2)"),
+        Arguments.of("drained without healed", ROSTER + DRAINED.replace(",\"healed\":true", ""), 2,
+            "missing field \"value.healed\""),
+        Arguments.of("drained with a string healed", ROSTER + DRAINED.replace("\"healed\":true", "\"healed\":\"yes\""), 2,
+            "field \"value.healed\" must be a boolean, found a string"),
+        Arguments.of("system with an unknown guarantee", ROSTER + SYSTEM.replace("exactly-once", "twice"), 2,
+            "field \"value.guarantee\" must be at-most-once, at-least-once or exactly-once, found \"twice\""),
+        Arguments.of("system with an unknown order", ROSTER + SYSTEM.replace("per-sender", "global"), 2,
+            "field \"value.order\" must be none or per-sender, found \"global\""),
+        Arguments.of("system with a string receipts", ROSTER + SYSTEM.replace("\"receipts\":true", "\"receipts\":\"yes\""),
+            2, "field \"value.receipts\" must be a boolean"),
+        Arguments.of("error op as ok", ROSTER + ERROR.replace("\"info\"", "\"ok\""), 2,
+            "error must be recorded as a standalone info"),
+        Arguments.of("send with a numeric key", ROSTER + INVOKE.replace("\"k1\"", "1"), 2,
+            "field \"value.key\" must be a string"));
+  }
+
+  private static final String ROSTER_2 = ROSTER.replace("{\"u2\":[\"phone\"]}", "{\"u2\":[\"phone\"],\"u3\":[\"phone\"]}");
+  private static final String DRAINED =
+      "{\"index\":1,\"time\":9,\"process\":\"harness\",\"type\":\"info\",\"f\":\"drained\",\"value\":{\"quiet_ms\":5000,\"healed\":true}}\n";
+  private static final String NEMESIS =
+      "{\"index\":1,\"time\":9,\"process\":\"nemesis\",\"type\":\"info\",\"f\":\"kill\",\"value\":{\"node\":\"n1\"}}\n";
+  private static final String SYSTEM =
+      "{\"index\":1,\"time\":1,\"process\":\"harness\",\"type\":\"info\",\"f\":\"system\",\"value\":{\"name\":\"x\",\"guarantee\":\"exactly-once\",\"receipts\":true,\"order\":\"per-sender\"}}\n";
+  private static final String ERROR =
+      "{\"index\":1,\"time\":1,\"process\":\"harness\",\"type\":\"info\",\"f\":\"error\",\"value\":{\"what\":\"nemesis\",\"message\":\"no tc\"}}\n";
+
+  /** A second attempt of m1 (index 3, attempt 2) with {@code from} replaced by {@code to} in its value. */
+  private static String retry(String from, String to) {
+    return INVOKE.replace("\"index\":1", "\"index\":3").replace("\"attempt\":1", "\"attempt\":2").replace(from, to);
   }
 
   @ParameterizedTest(name = "{0}")

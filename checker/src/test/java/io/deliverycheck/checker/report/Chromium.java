@@ -13,13 +13,18 @@ import java.util.concurrent.TimeUnit;
  * with its child processes.
  */
 final class Chromium {
-  static final Path BINARY = Path.of("/usr/bin/chromium");
+  static final Path BINARY = Path.of(System.getProperty("deliverycheck.chromium", "/usr/bin/chromium"));
   static final long TIMEOUT_S = 90;
 
   private Chromium() {}
 
   static boolean available() {
     return Files.isExecutable(BINARY);
+  }
+
+  /** Under CI ({@code CI=true}, as .ci/run sets it) a browser test must run: a missing Chromium fails it. */
+  static boolean required() {
+    return "true".equalsIgnoreCase(System.getenv("CI"));
   }
 
   /** The page's DOM after its scripts ran (bounded virtual time). */

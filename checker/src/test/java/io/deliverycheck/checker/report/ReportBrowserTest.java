@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Opens a generated report in headless Chromium (Debian's package, /usr/bin/chromium; .ci/run
  * installs it) and checks what a reader sees: the verdict, and that every plot drew SVG marks from
- * its data. Keeps a screenshot in the run folder (report.png). Skipped when Chromium is absent.
+ * its data. Keeps a screenshot in the run folder (report.png). Skipped when Chromium is absent,
+ * except under CI ({@code CI=true}), where a missing Chromium fails it.
  */
 @Tag("browser")
 class ReportBrowserTest {
@@ -24,18 +25,25 @@ class ReportBrowserTest {
 
   @BeforeEach
   void needsChromium() {
+    if (Chromium.required()) {
+      assertTrue(Chromium.available(), "CI=true: " + Chromium.BINARY + " must be installed (apt-get install -y chromium)");
+    }
     assumeTrue(Chromium.available(), "skipped: " + Chromium.BINARY + " is absent (apt-get install -y chromium)");
   }
 
   @Test
   void everyPlotRendersItsDataAndTheVerdictShows() throws Exception {
-    Path run = TestRuns.write(tmp.resolve("results/fixture/20261122T050000"), 600, 42);
+    Path run = TestRuns.writeV2(tmp.resolve("results/fixture/20261122T050000"), 600, 42);
     Path report = Report.write(run);
     Path work = Files.createDirectories(tmp.resolve("browser"));
     String dom = Chromium.dumpDom(report, work);
 
     assertTrue(dom.contains("data-verdict=\"invalid\""), "verdict in the DOM");
     assertTrue(dom.contains(">INVALID<"), "verdict text shown");
+    assertTrue(dom.contains("id=\"claims\""), "the system op's claims next to the verdict");
+    assertTrue(dom.contains("id=\"harness-errors\""), "the harness errors");
+    assertTrue(dom.contains("data-outcome=\"unresolved\"") && dom.contains("data-outcome=\"reordered\""),
+        "the contract v2 outcomes");
     Matcher m = Pattern.compile("<div class=\"plot\" id=\"plot-([^\"]+)\"[^>]*>").matcher(dom);
     int plots = 0;
     while (m.find()) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +33,32 @@ class ReportTest {
     assertFalse(html.contains("src=\"http"), "no external scripts");
     assertFalse(html.contains("<script src"), "self-contained");
     assertTrue(html.length() > 700_000, "vega inlined");
+  }
+
+  @Test
+  void aContractV2RunShowsTheClaimsTheHarnessErrorsAndTheNewOutcomes() throws Exception {
+    Path run = TestRuns.writeV2(tmp.resolve("run"), 300, 42);
+    String html = Files.readString(Report.write(run));
+    assertTrue(html.contains("(from system op)"), "the guarantee's source");
+    assertTrue(html.contains("id=\"claims\""), "the claims next to the verdict");
+    for (String claim : List.of("<dt>system</dt><dd>reference-node</dd>", "<dt>version</dt><dd>0.9</dd>",
+        "<dt>claims guarantee</dt><dd>exactly-once</dd>", "<dt>receipts</dt><dd>true</dd>",
+        "<dt>order</dt><dd>per-sender</dd>", "<dt>settings</dt><dd>{&quot;ack_timeout_ms&quot;:2000")) {
+      assertTrue(html.contains(claim), claim);
+    }
+    assertTrue(html.contains("The system claims receipts"), "what the claims forbid");
+    assertTrue(html.contains("id=\"harness-errors\"") && html.contains("2 harness error(s)"), "harness errors");
+    assertTrue(html.contains("<b>start-delay</b>: tc: netem not available"), "the failing step of the nemesis");
+    assertTrue(html.contains("<b>node</b>: n3 never became healthy"), "the failing step of the harness");
+    assertTrue(html.contains("data-outcome=\"unresolved\""), "unresolved row");
+    assertTrue(html.contains("data-outcome=\"reordered\""), "reordered row");
+    assertTrue(html.contains("forbidden (receipts claimed) <b class=\"bad\">&#x2717; violated</b>"), "unresolved violated");
+    assertTrue(html.contains("the sender was never told delivered, read or failed for u3/phone"), "m7's story: unresolved");
+    assertTrue(html.contains("drained (healed)"), "healed drain in the header");
+    HistoryScan h = HistoryScan.scan(run.resolve("history.jsonl"), Set.of());
+    assertEquals(List.of("partition", "kill"), h.windows.stream().map(HistoryScan.Window::kind).toList(),
+        "the delay that was never applied opens no fault window");
+    assertEquals(2, h.harnessErrorCount);
   }
 
   @Test

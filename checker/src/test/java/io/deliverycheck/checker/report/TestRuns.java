@@ -31,6 +31,45 @@ public final class TestRuns {
     return runDir;
   }
 
+  /**
+   * The same run under contract v2: a system op after the roster (claiming exactly-once, receipts
+   * and per-sender order, with a version and settings), a harness error op and a nemesis op that
+   * failed to apply, and the results.json the checker itself writes for it (guarantee from the
+   * system op), with a runner's {@code run} block.
+   */
+  public static Path writeV2(Path runDir, int n, long seed) throws Exception {
+    write(runDir, n, seed);
+    Path history = runDir.resolve("history.jsonl");
+    List<ObjectNode> ops = new ArrayList<>();
+    for (String line : Files.readAllLines(history)) {
+      ops.add((ObjectNode) JSON.readTree(line));
+    }
+    ObjectNode system = F.objectNode().put("name", "reference-node").put("version", "0.9").put("guarantee", "exactly-once")
+        .put("receipts", true).put("order", "per-sender");
+    system.putObject("settings").put("ack_timeout_ms", 2000).put("mode", "exactly-once");
+    ops.add(1, F.objectNode().put("index", 0).put("time", 0).put("process", "harness").put("type", "info")
+        .put("f", "system").set("value", system));
+    int at = 0;
+    while (!ops.get(at).path("f").asText().equals("start-partition")) at++;
+    long t = ops.get(at).path("time").asLong();
+    ops.add(at + 1, F.objectNode().put("index", 0).put("time", t).put("process", "nemesis").put("type", "info")
+        .put("f", "start-delay").put("error", "tc: netem not available").set("value", F.objectNode().put("ms", 800)));
+    ops.add(at + 2, F.objectNode().put("index", 0).put("time", t).put("process", "harness").put("type", "info")
+        .put("f", "error").set("value", F.objectNode().put("what", "node").put("message", "n3 never became healthy")));
+    try (BufferedWriter w = Files.newBufferedWriter(history)) {
+      for (int i = 0; i < ops.size(); i++) {
+        ops.get(i).put("index", i);
+        w.write(ops.get(i).toString() + "\n");
+      }
+    }
+    io.deliverycheck.checker.CheckResult r = io.deliverycheck.checker.DeliveryChecker.check(history,
+        io.deliverycheck.checker.GuaranteeChoice.fromHistory(null, null));
+    ObjectNode json = r.toJson();
+    json.putObject("run").put("seed", seed).put("drain", "quiet");
+    io.deliverycheck.checker.CheckResult.writeJson(runDir.resolve("results.json"), json);
+    return runDir;
+  }
+
   private ObjectNode op(String process, String type, String f, ObjectNode value, String node, String error) {
     ObjectNode o = F.objectNode();
     o.put("index", ops.size());
