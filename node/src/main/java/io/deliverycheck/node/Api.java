@@ -11,6 +11,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -39,7 +40,7 @@ final class Api {
     r.errorHandler(400, rc -> json(rc, 400, err("bad request")));
     r.errorHandler(500, rc -> {
       node.log.warning("internal error on " + rc.request().path() + ": " + rc.failure());
-      json(rc, 500, err("internal error: " + (rc.failure() == null ? "unknown" : rc.failure().getMessage())));
+      json(rc, 500, err("internal error: " + (rc.failure() == null ? "unknown" : describe(rc.failure()))));
     });
     return r;
   }
@@ -101,6 +102,10 @@ final class Api {
   private void register(RoutingContext rc) {
     String user = rc.pathParam("user");
     String device = rc.pathParam("device");
+    if (hasNul(user) || hasNul(device)) {
+      json(rc, 400, err("path segments 'user' and 'device' must not contain a NUL character (%00)"));
+      return;
+    }
     node.store().registerDevice(user, device).onComplete(ar -> {
       if (ar.succeeded()) {
         json(rc, 200, new JsonObject().put("user", user).put("device", device).put("registered", true));
@@ -115,13 +120,18 @@ final class Api {
     try {
       b = rc.body().asJsonObject();
     } catch (RuntimeException e) {
-      String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-      json(rc, 400, err("body is not a JSON object: " + why));
+      json(rc, 400, err(notAnObject(rc.body().asString())));
       return;
     }
     if (b == null) {
       json(rc, 400, err("missing JSON body: {\"id\":..,\"key\":..,\"from\":..,\"to\":[..]}"));
       return;
+    }
+    for (String f : List.of("id", "key", "from")) {
+      if (b.getValue(f) instanceof String s && hasNul(s)) {
+        json(rc, 400, err("field '" + f + "' must not contain a NUL character (\\u0000)"));
+        return;
+      }
     }
     String id = b.getValue("id") instanceof String s && !s.isEmpty() ? s : null;
     String from = b.getValue("from") instanceof String s && !s.isEmpty() ? s : null;
@@ -144,6 +154,10 @@ final class Api {
           json(rc, 400, err("field 'to' must contain only non-empty strings"));
           return;
         }
+        if (hasNul(s)) {
+          json(rc, 400, err("field 'to' must not contain a NUL character (\\u0000)"));
+          return;
+        }
         to.add(s);
       }
     }
@@ -163,18 +177,52 @@ final class Api {
   /** A PostgreSQL error answer means the statement (hence its transaction) did not commit. */
   private void storeError(RoutingContext rc, Throwable e) {
     if (Store.notCommitted(e)) {
-      json(rc, 503, err("not committed: " + e.getMessage()).put("committed", false));
+      json(rc, 503, err("not committed: " + describe(e)).put("committed", false));
     } else {
       node.log.warning("store outcome unknown: " + e);
-      json(rc, 500, err("outcome unknown: " + e.getMessage()).put("committed", "unknown"));
+      json(rc, 500, err("outcome unknown: " + describe(e)).put("committed", "unknown"));
     }
   }
 
+  /** A failure in words for a client: its message, never a Java class name. */
+  static String describe(Throwable e) {
+    String m = e.getMessage();
+    if (m == null || m.isBlank()) {
+      return e instanceof java.util.concurrent.TimeoutException || e.getClass().getSimpleName().contains("Timeout")
+          ? "no answer from the database in time" : "the database connection failed";
+    }
+    return m.lines().findFirst().orElse(m);
+  }
+
+  /** NUL is the one character PostgreSQL text refuses: a client error, never a retryable 503. */
+  static boolean hasNul(String s) {
+    return s != null && s.indexOf('\u0000') >= 0;
+  }
+
+  /** Why a body that did not parse as a JSON object was refused, without parser class names. */
+  static String notAnObject(String body) {
+    String t = body == null ? "" : body.strip();
+    String shape = "{\"id\":..,\"key\":..,\"from\":..,\"to\":[..]}";
+    if (t.isEmpty()) {
+      return "missing JSON body: " + shape;
+    }
+    if (!t.startsWith("{")) {
+      return "body is not a JSON object (" + (t.startsWith("[") ? "an array" : "starts with '" + t.charAt(0) + "'")
+          + "): " + shape;
+    }
+    return "body is not a JSON object (not valid JSON): " + shape;
+  }
+
+
   private void status(RoutingContext rc) {
     String id = rc.pathParam("id");
+    if (hasNul(id)) {
+      json(rc, 400, err("path segment 'id' must not contain a NUL character (%00)"));
+      return;
+    }
     node.store().status(id).onComplete(ar -> {
       if (ar.failed()) {
-        json(rc, 503, err("database: " + ar.cause().getMessage()));
+        json(rc, 503, err("database: " + describe(ar.cause())));
       } else if (ar.result() == null) {
         json(rc, 404, err("no message with id '" + id + "'"));
       } else {
@@ -201,13 +249,36 @@ final class Api {
   }
 
   void handshake(ServerWebSocketHandshake hs) {
+    String[] s = segments(hs.path());
     if (!authorized(hs.headers(), hs.query())) {
       hs.reject(401);
-    } else if (!known(segments(hs.path()))) {
+    } else if (!known(s)) {
       hs.reject(404);
+    } else if (Arrays.stream(s).anyMatch(Api::hasNul) || (s[0].equals("receipts") && Long.valueOf(BAD).equals(after(hs.query())))) {
+      hs.reject(400); // a NUL in a name, or 'after' not a non-negative integer
     } else {
       hs.accept();
     }
+  }
+
+  private static final long BAD = -2;
+
+  /** The receipts socket's {@code after=N} (N >= 0), null when absent, {@link #BAD} when malformed. */
+  static Long after(String query) {
+    if (query == null) {
+      return null;
+    }
+    for (String kv : query.split("&")) {
+      if (kv.startsWith("after=")) {
+        try {
+          long v = Long.parseLong(kv.substring(6));
+          return v >= 0 ? v : BAD;
+        } catch (NumberFormatException e) {
+          return BAD;
+        }
+      }
+    }
+    return null;
   }
 
   void webSocket(ServerWebSocket ws) {
@@ -215,7 +286,7 @@ final class Api {
     if (s.length == 3 && s[0].equals("devices")) {
       node.deviceConnected(ws, s[1], s[2]);
     } else if (s.length == 2 && s[0].equals("receipts")) {
-      node.receiptsConnected(ws, s[1]);
+      node.receiptsConnected(ws, s[1], after(ws.query()));
     } else {
       ws.close((short) 1008, "no such endpoint");
     }

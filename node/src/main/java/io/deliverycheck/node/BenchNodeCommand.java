@@ -17,11 +17,11 @@ import picocli.CommandLine.Option;
 /**
  * {@code deliverycheck bench node}: accepted-and-delivered messages/s at saturation and send-to-receive
  * latency at a fixed rate, for 1 and 3 in-process nodes on one durable embedded PostgreSQL, at-least-once
- * and exactly-once, side by side with a private RabbitMQ (durable queue, persistent messages, publisher
- * confirms, manual acks) when one can be started. Results: docs/benchmarks.md, "Reference cluster".
+ * and exactly-once. RabbitMQ and the other brokers are measured by {@code bench systems} (module
+ * systems). Results: docs/benchmarks.md, "Reference cluster".
  */
 @Command(name = "node", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "Benchmark the reference cluster (and RabbitMQ side by side).")
+    description = "Benchmark the reference cluster.")
 public final class BenchNodeCommand implements Callable<Integer> {
   @Option(names = "--nodes", split = ",", defaultValue = "1,3", description = "Cluster sizes (default ${DEFAULT-VALUE}).")
   List<Integer> sizes;
@@ -40,13 +40,8 @@ public final class BenchNodeCommand implements Callable<Integer> {
   int devices;
   @Option(names = "--pool-size", defaultValue = "10", description = "PostgreSQL connections per node (default ${DEFAULT-VALUE}).")
   int poolSize;
-  @Option(names = "--rabbitmq", defaultValue = "/usr/lib/rabbitmq/bin/rabbitmq-server",
-      description = "rabbitmq-server to start privately for the side-by-side run (default ${DEFAULT-VALUE}).")
-  Path rabbitServer;
   @Option(names = "--accept-only", description = "Diagnostic: no devices, measure accepts only.")
   boolean acceptOnly;
-  @Option(names = "--no-rabbitmq", description = "Skip the RabbitMQ side-by-side run.")
-  boolean noRabbit;
 
   /** One scenario's result. */
   record Result(String system, int nodes, String guarantee, double acceptedPerS, double deliveredPerS,
@@ -72,13 +67,6 @@ public final class BenchNodeCommand implements Callable<Integer> {
         for (String g : guarantees) {
           results.add(scenario(db, work, n, Guarantee.parse(g)));
         }
-      }
-    }
-    if (!noRabbit) {
-      try {
-        results.addAll(BenchRabbit.run(rabbitServer, work.resolve("rabbitmq"), durationS, warmupS, rate, window));
-      } catch (Exception e) {
-        System.out.println("bench node: RabbitMQ side-by-side skipped: " + e.getMessage());
       }
     }
     print(results);
@@ -218,15 +206,6 @@ public final class BenchNodeCommand implements Callable<Integer> {
     for (Result r : rs) {
       System.out.printf(Locale.ROOT, "| %s | %d | %s | %.0f | %.0f | %.2f | %.2f | %.1f | %d |%n", r.system(), r.nodes(),
           r.guarantee(), r.acceptedPerS(), r.deliveredPerS(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.errors());
-    }
-    Result rabbit = rs.stream().filter(r -> r.system().startsWith("rabbitmq")).findFirst().orElse(null);
-    if (rabbit != null) {
-      for (Result r : rs) {
-        if (r != rabbit) {
-          System.out.printf(Locale.ROOT, "ratio %s %d node(s) %s / RabbitMQ: throughput %.2f, p99 %.2f%n", r.system(),
-              r.nodes(), r.guarantee(), r.deliveredPerS() / rabbit.deliveredPerS(), r.p99Ms() / rabbit.p99Ms());
-        }
-      }
     }
   }
 }

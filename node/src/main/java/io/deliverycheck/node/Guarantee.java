@@ -6,7 +6,7 @@ import java.util.Locale;
 public enum Guarantee {
   /** Push once, never retry; idempotency keys honoured. */
   AT_MOST_ONCE,
-  /** Retry until acked or dead-lettered; keys ignored, so a retried send may create a second message. */
+  /** Retry until acked or dead-lettered; keys honoured (a retried send is the same message), no device dedup. */
   AT_LEAST_ONCE,
   /** Retry, idempotency keys, and the push carries the server id {@code msg} so devices can dedup. */
   EXACTLY_ONCE;
@@ -25,10 +25,5 @@ public enum Guarantee {
     }
     throw new IllegalArgumentException(
         "unknown guarantee '" + s + "': use at-most-once, at-least-once or exactly-once");
-  }
-
-  /** Whether (sender, key) identifies one logical message. */
-  public boolean usesKeys() {
-    return this != AT_LEAST_ONCE;
   }
 }

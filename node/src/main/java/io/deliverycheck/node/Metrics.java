@@ -11,8 +11,17 @@ public final class Metrics {
   public final LongAdder retries = new LongAdder();
   public final LongAdder duplicateAttempts = new LongAdder();
   public final LongAdder pushFailures = new LongAdder();
+  /** Retries not written because the previous push of the row was still in flight on that socket. */
+  public final LongAdder pushesSuppressed = new LongAdder();
+  /** The current adaptive ack timeout (ms) and the pushes held by flow control, set every poll. */
+  public volatile long ackTimeoutMs;
+  public volatile long pushesHeld;
   public final Histogram ackLatency = new Histogram();
   public final Histogram receiptLag = new Histogram();
+  /** From an accept's arrival at the store (group commit queue) to its commit. */
+  public final Histogram acceptCommit = new Histogram();
+  /** From a device's ack frame arriving to its commit (group commit queue included). */
+  public final Histogram ackCommit = new Histogram();
 
   /** A cumulative-bucket histogram in seconds (thread-safe, fixed buckets). */
   public static final class Histogram {
@@ -85,6 +94,17 @@ public final class Metrics {
     receiptLag.render(b, "deliverycheck_receipt_lag_seconds", "From a state's commit to its receipt being written.");
     counter(b, "deliverycheck_gateway_push_failures_total",
         "Pushes that could not be written (device not connected here, socket closed).", pushFailures.sum());
+    counter(b, "deliverycheck_delivery_pushes_suppressed_total",
+        "Retries not written: the previous push of the row was still in flight on the device's socket.",
+        pushesSuppressed.sum());
+    gauge(b, "deliverycheck_ack_timeout_seconds", "This node's adaptive ack timeout (SRTT + 4 RTTVAR, bounded).",
+        ackTimeoutMs / 1000.0);
+    gauge(b, "deliverycheck_pushes_held", "Pushes held back because their device had a full window of pushes awaiting acks.",
+        pushesHeld);
+    acceptCommit.render(b, "deliverycheck_accept_commit_seconds",
+        "From an accept reaching the store (group-commit queue included) to its commit.");
+    ackCommit.render(b, "deliverycheck_ack_commit_seconds",
+        "From a device's ack frame reaching the node to its commit (group-commit queue included).");
     gauge(b, "deliverycheck_deliveries_uncertain",
         "Pending rows already pushed at least once: the device may or may not have them.", gauges[3]);
     return b.toString();

@@ -37,6 +37,8 @@ public final class Node implements AutoCloseable {
   final Metrics metrics = new Metrics();
   final Directory dir;
   private final Random jitter;
+  /** The adaptive ack timeout of this node (as a gateway); event-loop confined. */
+  final AckClock ackClock;
   private final String idPrefix;
   private long msgSeq;
   private long connSeq;
@@ -48,6 +50,7 @@ public final class Node implements AutoCloseable {
   private Store store;
   private GroupCommit<Store.AcceptReq, Store.Accepted> acceptGroup;
   private GroupCommit<Store.AckReq, Store.Outcome> ackGroup;
+  private GroupCommit<Store.AckReq, Store.Outcome> readGroup;
   private Cluster cluster;
   private HttpServer http;
   private Gateway gateway;
@@ -58,12 +61,15 @@ public final class Node implements AutoCloseable {
   private int skipTicks;
   /** A worker step or a group-commit batch that takes longer is given up (outcome unknown). */
   static final long STEP_TIMEOUT_S = 10;
+  /** How often each receipt socket is checked against the receipts table (lost live receipts). */
+  static final long RECEIPT_SWEEP_MS = 1000;
 
   public Node(NodeConfig cfg) {
     this.cfg = cfg;
     this.log = Logger.getLogger("io.deliverycheck.node." + cfg.id);
     this.dir = new Directory(cfg.id);
     this.jitter = new Random(cfg.seed);
+    this.ackClock = new AckClock(cfg.ackTimeoutMs, cfg.ackTimeoutMaxMs, cfg.pollMs);
     this.idPrefix = cfg.id + "-" + Long.toString(System.currentTimeMillis(), 36) + "-";
   }
 
@@ -115,8 +121,10 @@ public final class Node implements AutoCloseable {
   public void start() throws Exception {
     try {
       Files.createDirectories(cfg.logDir);
-      logHandler = new FileHandler(cfg.logDir.resolve(cfg.id + ".log").toString(), true);
-      logHandler.setFormatter(new LineFormatter());
+      FileHandler file = new FileHandler(cfg.logDir.resolve(cfg.id + ".log").toString(), true);
+      file.setFormatter(new LineFormatter());
+      // nothing on an event loop waits on a log write: records are queued, one thread writes them
+      logHandler = new AsyncLogHandler(file, 10_000, cfg.id);
       if (cfg.logToRoot) {
         Logger root = Logger.getLogger("");
         for (Handler h : root.getHandlers()) {
@@ -129,11 +137,14 @@ public final class Node implements AutoCloseable {
       }
       log.info("starting node " + cfg.id + ": guarantee " + cfg.guarantee.wire() + ", bugs " + cfg.bugs
           + ", jitter seed " + cfg.seed + ", max attempts " + cfg.maxAttempts + ", ack timeout " + cfg.ackTimeoutMs
-          + " ms, lease " + cfg.leaseMs + " ms, backoff " + cfg.backoffBaseMs + ".." + cfg.backoffMaxMs + " ms");
+          + ".." + Math.max(cfg.ackTimeoutMs, cfg.ackTimeoutMaxMs) + " ms (adaptive), max in flight per device "
+          + cfg.maxInFlight + ", lease " + cfg.leaseMs + " ms, backoff " + cfg.backoffBaseMs + ".." + cfg.backoffMaxMs + " ms");
       db = cfg.pgUrl != null ? Database.external(cfg.pgUrl) : Database.startEmbedded(cfg.dataDirOrDefault(), cfg.embeddedPgPort, log);
       vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(4));
-      gateway = new Gateway(metrics);
-      receipts = new ReceiptHub(metrics);
+      // the no-backoff bug waits for nothing: no adaptive timeout, no window
+      gateway = cfg.bug(Bug.NO_BACKOFF) ? new Gateway(metrics)
+          : new Gateway(metrics, cfg.maxInFlight, ackClock::timeoutMs);
+      metrics.ackTimeoutMs = ackClock.timeoutMs();
       Promise<Void> ready = Promise.promise();
       vertx.deployVerticle(new AbstractVerticle() {
         @Override
@@ -141,10 +152,13 @@ public final class Node implements AutoCloseable {
           ctx = context;
           pool = db.pool(vertx, cfg.poolSize);
           store = new Store(pool, cfg.id, cfg.leaseMs);
+          receipts = new ReceiptHub(metrics, store, vertx, RECEIPT_SWEEP_MS, log);
           int inFlight = Math.max(1, Math.min(cfg.groupCommitInFlight, (cfg.poolSize - 2) / 2));
           acceptGroup = new GroupCommit<>(256, inFlight, store::acceptBatch, q -> store.accept(q, null));
           ackGroup = new GroupCommit<>(256, inFlight, store::markDeliveredBatch,
               q -> store.markDelivered(q.msg(), q.recipient(), q.device()));
+          readGroup = new GroupCommit<>(256, inFlight, store::markReadBatch,
+              q -> store.markRead(q.msg(), q.recipient(), q.device()));
           p.complete();
         }
       }).onComplete(ar -> {
@@ -221,13 +235,33 @@ public final class Node implements AutoCloseable {
     return idPrefix + (++msgSeq);
   }
 
-  /** Milliseconds from a push of attempt n until the next attempt is due. */
+  /**
+   * Milliseconds from a push of attempt n until the next attempt is due: the current adaptive ack
+   * timeout plus the jittered exponential backoff.
+   */
   long retryDelayMs(int attempt) {
     if (cfg.bug(Bug.NO_BACKOFF)) {
       return 0;
     }
     double backoff = Math.min(cfg.backoffMaxMs, cfg.backoffBaseMs * Math.pow(2, Math.min(attempt - 1, 30)));
-    return cfg.ackTimeoutMs + Math.round(backoff * nextJitter());
+    return ackClock.timeoutMs() + Math.round(backoff * nextJitter());
+  }
+
+  /**
+   * An ack committed: frees the push's slot and feeds the ack timeout. A push written once gives
+   * its latency; for one written more than once (Karn's ambiguity: the ack may answer any copy) the
+   * time since the first copy is taken, an upper bound: under overload every push is retried before
+   * its ack arrives, and only such samples can raise the timeout to the latency actually seen.
+   */
+  private void acked(Gateway.Device d, String msg, boolean changed) {
+    Gateway.Ack a = gateway.acked(d, msg);
+    if (a == null) {
+      return;
+    }
+    if (changed) {
+      metrics.ackLatency.observeNanos(a.sinceLatestNs());
+    }
+    ackClock.observe((a.retried() ? a.sinceFirstNs() : a.sinceLatestNs()) / 1e6);
   }
 
   double nextJitter() {
@@ -241,7 +275,8 @@ public final class Node implements AutoCloseable {
    */
   void accept(String clientId, String key, String from, List<String> to, Consumer<Store.Accepted> respond,
       Consumer<Throwable> fail) {
-    String useKey = cfg.guarantee.usesKeys() && !cfg.bug(Bug.NO_IDEMPOTENCY_KEY) ? key : null;
+    // a retry (same sender and key) is the same logical message in every mode (shared/HISTORY.md)
+    String useKey = cfg.bug(Bug.NO_IDEMPOTENCY_KEY) ? null : key;
     List<String> users = new ArrayList<>();
     List<String> devs = new ArrayList<>();
     List<String> nodes = new ArrayList<>();
@@ -261,8 +296,10 @@ public final class Node implements AutoCloseable {
     } : null;
     Store.AcceptReq q = new Store.AcceptReq(newMsgId(), clientId, from, useKey, recipients,
         users.toArray(new String[0]), devs.toArray(new String[0]), nodes.toArray(new String[0]), retryDelayMs(1));
+    long acceptStart = System.nanoTime();
     (early ? store.accept(q, beforeCommit) : acceptGroup.submit(q))
         .onComplete(ar -> {
+          metrics.acceptCommit.observeNanos(System.nanoTime() - acceptStart);
           if (ar.failed()) {
             if (!answered[0]) {
               fail.accept(ar.cause());
@@ -279,7 +316,7 @@ public final class Node implements AutoCloseable {
             metrics.accepted.increment();
             long now = System.currentTimeMillis();
             for (Store.Owed o : a.owed()) {
-              publishReceipt(a.msg(), a.clientId(), from, o.recipient(), o.device(), "accepted", now);
+              publishReceipt(a.msg(), a.clientId(), from, o.recipient(), o.device(), "accepted", o.seq(), now);
             }
             for (Store.Owed o : a.owed()) {
               if (o.gateway() != null) {
@@ -309,7 +346,8 @@ public final class Node implements AutoCloseable {
         store.markDelivered(msg, user, device).onSuccess(o -> {
           if (o.change() != null) {
             Store.Change c = o.change();
-            publishReceipt(c.msg(), c.clientId(), c.sender(), user, device, "delivered", System.currentTimeMillis());
+            publishReceipt(c.msg(), c.clientId(), c.sender(), user, device, "delivered", c.seq(),
+                System.currentTimeMillis());
           }
         });
       }
@@ -326,8 +364,8 @@ public final class Node implements AutoCloseable {
 
   /** Sends a committed state's receipt to wherever the sender's receipt sockets are. */
   void publishReceipt(String msg, String clientId, String sender, String recipient, String device, String state,
-      long committedAtMs) {
-    JsonObject r = new JsonObject().put("t", "rcpt").put("sender", sender).put("msg", msg).put("id", clientId)
+      long seq, long committedAtMs) {
+    JsonObject r = new JsonObject().put("t", "rcpt").put("sender", sender).put("seq", seq).put("msg", msg).put("id", clientId)
         .put("recipient", recipient).put("device", device).put("state", state).put("at", committedAtMs);
     for (String n : dir.nodes(Directory.receiptKey(sender))) {
       if (n.equals(cfg.id)) {
@@ -365,7 +403,7 @@ public final class Node implements AutoCloseable {
     try {
       m = new JsonObject(text);
     } catch (RuntimeException e) {
-      d.ws.writeTextMessage(new JsonObject().put("type", "error").put("error", "not JSON: " + e.getMessage()).encode());
+      d.ws.writeTextMessage(new JsonObject().put("type", "error").put("error", "frame is not a JSON object").encode());
       return;
     }
     String type = m.getString("type", "");
@@ -380,8 +418,14 @@ public final class Node implements AutoCloseable {
       d.ws.writeTextMessage(error(type, msg, id, "missing string field 'msg'"));
       return;
     }
+    if (Api.hasNul(msg)) {
+      d.ws.writeTextMessage(error(type, null, id, "field 'msg' must not contain a NUL character (\\u0000)"));
+      return;
+    }
     if (type.equals("ack")) {
+      long ackStart = System.nanoTime();
       ackGroup.submit(new Store.AckReq(msg, d.user, d.device)).onComplete(ar -> {
+        metrics.ackCommit.observeNanos(System.nanoTime() - ackStart);
         if (ar.failed()) {
           d.ws.writeTextMessage(storeError("ack", msg, id, ar.cause()));
           return;
@@ -389,23 +433,20 @@ public final class Node implements AutoCloseable {
         Store.Outcome o = ar.result();
         switch (o.kind()) {
           case "CHANGED" -> {
-            long ns = gateway.ackedAfter(d, msg);
-            if (ns >= 0) {
-              metrics.ackLatency.observeNanos(ns);
-            }
+            acked(d, msg, true);
             Store.Change c = o.change();
-            publishReceipt(msg, c.clientId(), c.sender(), d.user, d.device, "delivered", System.currentTimeMillis());
+            publishReceipt(msg, c.clientId(), c.sender(), d.user, d.device, "delivered", c.seq(), System.currentTimeMillis());
             d.ws.writeTextMessage(new JsonObject().put("type", "acked").put("msg", msg).put("id", c.clientId()).encode());
           }
           case "ALREADY" -> {
-            gateway.ackedAfter(d, msg);
+            acked(d, msg, false);
             d.ws.writeTextMessage(new JsonObject().put("type", "acked").put("msg", msg).put("id", id).encode());
           }
           default -> d.ws.writeTextMessage(error("ack", msg, id, "unknown delivery for " + d.user + "/" + d.device));
         }
       });
     } else {
-      store.markRead(msg, d.user, d.device).onComplete(ar -> {
+      readGroup.submit(new Store.AckReq(msg, d.user, d.device)).onComplete(ar -> {
         if (ar.failed()) {
           d.ws.writeTextMessage(storeError("read", msg, id, ar.cause()));
           return;
@@ -414,7 +455,7 @@ public final class Node implements AutoCloseable {
         switch (o.kind()) {
           case "CHANGED" -> {
             Store.Change c = o.change();
-            publishReceipt(msg, c.clientId(), c.sender(), d.user, d.device, "read", System.currentTimeMillis());
+            publishReceipt(msg, c.clientId(), c.sender(), d.user, d.device, "read", c.seq(), System.currentTimeMillis());
             d.ws.writeTextMessage(new JsonObject().put("type", "read-ok").put("msg", msg).put("id", c.clientId()).encode());
           }
           case "ALREADY" -> d.ws.writeTextMessage(new JsonObject().put("type", "read-ok").put("msg", msg).put("id", id).encode());
@@ -436,14 +477,15 @@ public final class Node implements AutoCloseable {
   /** A store failure of an ack or read: says "committed": false only when it certainly did not commit. */
   private String storeError(String op, String msg, String id, Throwable e) {
     if (Store.notCommitted(e)) {
-      return errorFrame(op, msg, id, "not committed: " + e.getMessage()).put("committed", false).encode();
+      return errorFrame(op, msg, id, "not committed: " + Api.describe(e)).put("committed", false).encode();
     }
     log.warning(op + " outcome unknown: " + e);
-    return errorFrame(op, msg, id, "outcome unknown: " + e.getMessage()).put("committed", "unknown").encode();
+    return errorFrame(op, msg, id, "outcome unknown: " + Api.describe(e)).put("committed", "unknown").encode();
   }
 
-  void receiptsConnected(ServerWebSocket ws, String user) {
-    receipts.add(user, ws);
+  /** A receipt socket of sender {@code user} that saw its receipts up to {@code after} (null: none before now). */
+  void receiptsConnected(ServerWebSocket ws, String user, Long after) {
+    receipts.add(user, ws, after);
     String key = Directory.receiptKey(user);
     if (dir.addLocal(key)) {
       cluster.announce(key, true);
@@ -472,6 +514,9 @@ public final class Node implements AutoCloseable {
     }
     vertx.setTimer(Math.max(1, cfg.pollMs - (System.currentTimeMillis() % cfg.pollMs)), t -> {
       tick();
+      gateway.pumpAll();
+      metrics.ackTimeoutMs = ackClock.timeoutMs();
+      metrics.pushesHeld = gateway.heldCount();
       if (skipTicks > 0) {
         skipTicks--;
         return;
@@ -509,7 +554,7 @@ public final class Node implements AutoCloseable {
         long now = System.currentTimeMillis();
         for (Store.Change c : list) {
           log.info("dead letter " + c.msg() + " (" + c.clientId() + ") for " + c.recipient() + "/" + c.device());
-          publishReceipt(c.msg(), c.clientId(), c.sender(), c.recipient(), c.device(), "failed", now);
+          publishReceipt(c.msg(), c.clientId(), c.sender(), c.recipient(), c.device(), "failed", c.seq(), now);
         }
         return list.size();
       });
@@ -519,16 +564,16 @@ public final class Node implements AutoCloseable {
 
 
 
-  private Store.ClaimSpec spec(String[][] local) {
-    return new Store.ClaimSpec(cfg.id, cfg.claimBatch, cfg.leaseMs, cfg.bug(Bug.NO_BACKOFF) ? 0 : cfg.ackTimeoutMs,
+  private Store.ClaimSpec spec(Gateway.Local local) {
+    return new Store.ClaimSpec(cfg.id, cfg.claimBatch, cfg.leaseMs, cfg.bug(Bug.NO_BACKOFF) ? 0 : ackClock.timeoutMs(),
         cfg.backoffBaseMs, cfg.backoffMaxMs, nextJitter(), cfg.maxAttempts, cfg.guarantee == Guarantee.AT_MOST_ONCE,
-        cfg.bug(Bug.NO_BACKOFF), cfg.bug(Bug.NO_DEAD_LETTER), local[0], local[1]);
+        cfg.bug(Bug.NO_BACKOFF), cfg.bug(Bug.NO_DEAD_LETTER), local.users(), local.devices(), local.limits());
   }
 
   /** Claims due rows of devices connected here (all, or one device) and pushes them; how many. */
   Future<Integer> claimAndPush(String user, String device) {
-    String[][] local = gateway.connected(user, device);
-    if (closed || local[0].length == 0) {
+    Gateway.Local local = gateway.connected(user, device);
+    if (closed || local.users().length == 0) {
       return Future.succeededFuture(0);
     }
     Store.ClaimSpec s = spec(local);

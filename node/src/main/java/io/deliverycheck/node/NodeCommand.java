@@ -54,8 +54,15 @@ public final class NodeCommand implements Callable<Integer> {
   List<String> bugs = new ArrayList<>();
   @Option(names = "--max-attempts", defaultValue = "8", description = "Pushes before a row is dead-lettered (default ${DEFAULT-VALUE}).")
   int maxAttempts;
-  @Option(names = "--ack-timeout-ms", defaultValue = "1000", description = "Wait for a device ack before retrying (default ${DEFAULT-VALUE}).")
+  @Option(names = "--ack-timeout-ms", defaultValue = "1000",
+      description = "Least wait for a device ack before retrying; the wait adapts to observed ack latency (default ${DEFAULT-VALUE}).")
   long ackTimeoutMs;
+  @Option(names = "--ack-timeout-max-ms", defaultValue = "4000",
+      description = "Cap of the adaptive ack timeout, at least --ack-timeout-ms (default ${DEFAULT-VALUE}).")
+  long ackTimeoutMaxMs;
+  @Option(names = "--max-in-flight", defaultValue = "16",
+      description = "Pushes awaiting an ack per device socket; more wait on the gateway node, 0: no limit (default ${DEFAULT-VALUE}).")
+  int maxInFlight;
   @Option(names = "--lease-ms", defaultValue = "3000", description = "Lease of a claimed row (default ${DEFAULT-VALUE}).")
   long leaseMs;
   @Option(names = "--backoff-base-ms", defaultValue = "100", description = "First retry backoff, doubled per attempt (default ${DEFAULT-VALUE}).")
@@ -101,6 +108,10 @@ public final class NodeCommand implements Callable<Integer> {
     }
     positive("--max-attempts", maxAttempts);
     positive("--ack-timeout-ms", ackTimeoutMs);
+    positive("--ack-timeout-max-ms", ackTimeoutMaxMs);
+    if (maxInFlight < 0) {
+      throw new ParameterException(spec.commandLine(), "--max-in-flight must not be negative, got " + maxInFlight);
+    }
     positive("--lease-ms", leaseMs);
     positive("--backoff-base-ms", backoffBaseMs);
     positive("--backoff-max-ms", backoffMaxMs);
@@ -109,6 +120,8 @@ public final class NodeCommand implements Callable<Integer> {
     positive("--pool-size", poolSize);
     c.maxAttempts = maxAttempts;
     c.ackTimeoutMs = ackTimeoutMs;
+    c.ackTimeoutMaxMs = Math.max(ackTimeoutMs, ackTimeoutMaxMs);
+    c.maxInFlight = maxInFlight;
     c.leaseMs = leaseMs;
     c.backoffBaseMs = backoffBaseMs;
     c.backoffMaxMs = backoffMaxMs;

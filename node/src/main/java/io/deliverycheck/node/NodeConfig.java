@@ -28,7 +28,12 @@ public final class NodeConfig {
   public Guarantee guarantee = Guarantee.EXACTLY_ONCE;
   public Set<Bug> bugs = EnumSet.noneOf(Bug.class);
   public int maxAttempts = 8;
+  /** The least ack timeout: the adaptive timeout (SRTT + 4 RTTVAR of observed acks) never goes below it. */
   public long ackTimeoutMs = 1000;
+  /** The cap of the adaptive ack timeout (at least {@link #ackTimeoutMs}). */
+  public long ackTimeoutMaxMs = 4000;
+  /** Pushes awaiting an ack per device socket; more wait on the gateway node (0: no limit). */
+  public int maxInFlight = 16;
   public long leaseMs = 3000;
   public long backoffBaseMs = 100;
   public long backoffMaxMs = 5000;

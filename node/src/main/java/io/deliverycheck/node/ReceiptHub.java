@@ -1,48 +1,63 @@
 package io.deliverycheck.node;
 
+import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Receipt subscribers connected to this node ({@code /receipts/{user}}). A receipt reaches this hub
- * only after its state committed; the hub never sends a state ranked at or below one it already sent
- * on that socket (accepted &lt; delivered &lt; read; receipts of one subject may travel different
- * cluster paths). {@code failed} is sent unless delivered or read was; a delivered that follows a
- * failed (late ack of a dead-lettered row) is still sent. Event-loop confined.
+ * Receipt subscribers connected to this node ({@code /receipts/{user}?after=N}). Every receipt is a
+ * row of the {@code receipts} table, written in the transaction of its state and numbered per sender
+ * 1, 2, 3, ... in commit order (docs/protocol.md). Each socket gets its sender's receipts strictly in
+ * that order, each once: a live receipt (routed through the cluster after the commit) is written at
+ * once when it is the next number; any gap (a receipt lost with a node or a partition, or the replay
+ * after {@code after}) is filled from the table, and every socket is checked against the table once a
+ * second, so a receipt whose live copy never arrives is still sent. Event-loop confined.
  */
 final class ReceiptHub {
-  private static final Map<String, Integer> RANK = Map.of("accepted", 0, "delivered", 1, "read", 2);
+  /** Rows read from the table per query. */
+  private static final int PAGE = 500;
 
   private static final class Sub {
     final ServerWebSocket ws;
-    final Map<String, Integer> sent = new LinkedHashMap<>(16, 0.75f, false) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Integer> e) {
-        return size() > 200_000;
-      }
-    };
+    final String sender;
+    /** Highest seq written to this socket; -1 until known (a socket without {@code after}). */
+    long sent;
+    boolean fetching;
+    boolean again;
+    boolean closed;
 
-    Sub(ServerWebSocket ws) {
+    Sub(ServerWebSocket ws, String sender, long after) {
       this.ws = ws;
+      this.sender = sender;
+      this.sent = after;
     }
   }
 
   private final Map<String, List<Sub>> subs = new HashMap<>();
   private final Metrics metrics;
+  private final Store store;
+  private final java.util.logging.Logger log;
 
-  ReceiptHub(Metrics metrics) {
+  ReceiptHub(Metrics metrics, Store store, Vertx vertx, long sweepMs, java.util.logging.Logger log) {
     this.metrics = metrics;
+    this.store = store;
+    this.log = log;
+    vertx.setPeriodic(sweepMs, t -> sweep());
   }
 
-  /** Adds a subscriber; true when it is the user's first here. */
-  boolean add(String user, ServerWebSocket ws) {
-    List<Sub> l = subs.computeIfAbsent(user, k -> new CopyOnWriteArrayList<>());
-    l.add(new Sub(ws));
+  /**
+   * Adds a subscriber that has seen the sender's receipts up to {@code after} (null: none wanted
+   * before now); true when it is the user's first here. Starts the replay at once.
+   */
+  boolean add(String user, ServerWebSocket ws, Long after) {
+    List<Sub> l = subs.computeIfAbsent(user, k -> new ArrayList<>());
+    Sub s = new Sub(ws, user, after == null ? -1 : after);
+    l.add(s);
+    catchUp(s);
     return l.size() == 1;
   }
 
@@ -52,7 +67,13 @@ final class ReceiptHub {
     if (l == null) {
       return false;
     }
-    l.removeIf(s -> s.ws == ws);
+    l.removeIf(s -> {
+      if (s.ws == ws) {
+        s.closed = true;
+        return true;
+      }
+      return false;
+    });
     if (l.isEmpty()) {
       subs.remove(user);
       return true;
@@ -60,28 +81,72 @@ final class ReceiptHub {
     return false;
   }
 
-  /** Writes a committed state's receipt to the sender's subscribers here. committedAtMs: wall clock. */
+  /** A committed state's receipt, live (r: sender, seq, msg, id, recipient, device, state). committedAtMs: wall clock. */
   void deliver(JsonObject r, long committedAtMs) {
     List<Sub> l = subs.get(r.getString("sender"));
     if (l == null) {
       return;
     }
-    String subject = r.getString("msg") + "\u0000" + r.getString("recipient") + "\u0000" + r.getString("device");
-    boolean failed = "failed".equals(r.getString("state"));
-    int rank = failed ? 0 : RANK.getOrDefault(r.getString("state"), 0);
-    JsonObject out = new JsonObject().put("type", "receipt").put("msg", r.getString("msg")).put("id", r.getString("id"))
-        .put("recipient", r.getString("recipient")).put("device", r.getString("device")).put("state", r.getString("state"));
-    String text = out.encode();
+    long seq = r.getLong("seq", 0L);
     for (Sub s : l) {
-      Integer prev = s.sent.get(subject);
-      if (failed ? prev != null && prev > 0 : prev != null && prev >= rank) {
-        continue; // never below what this socket already got; failed is unranked (a late ack may follow)
+      if (s.fetching || s.sent < 0) {
+        s.again = true;
+      } else if (seq == s.sent + 1) {
+        write(s, seq, r.getString("msg"), r.getString("id"), r.getString("recipient"), r.getString("device"),
+            r.getString("state"), committedAtMs);
+      } else if (seq > s.sent + 1) {
+        catchUp(s); // a gap: the missing numbers are committed (commit order), read them
       }
-      if (!failed) {
-        s.sent.put(subject, rank);
+    }
+  }
+
+  private void write(Sub s, long seq, String msg, String id, String recipient, String device, String state,
+      long atMs) {
+    s.sent = seq;
+    s.ws.writeTextMessage(new JsonObject().put("type", "receipt").put("seq", seq).put("msg", msg).put("id", id)
+        .put("recipient", recipient).put("device", device).put("state", state).encode());
+    metrics.receiptLag.observeNanos(Math.max(0, System.currentTimeMillis() - atMs) * 1_000_000L);
+  }
+
+  /** Sends, in order, every stored receipt of the socket's sender above what it got. */
+  private void catchUp(Sub s) {
+    if (s.closed) {
+      return;
+    }
+    if (s.fetching) {
+      s.again = true;
+      return;
+    }
+    s.fetching = true;
+    s.again = false;
+    io.vertx.core.Future<Long> from = s.sent >= 0 ? io.vertx.core.Future.succeededFuture(s.sent)
+        : store.lastReceiptSeq(s.sender);
+    from.compose(after -> store.receiptsAfter(s.sender, after, PAGE).map(list -> {
+      if (s.sent < 0) {
+        s.sent = after;
       }
-      s.ws.writeTextMessage(text);
-      metrics.receiptLag.observeNanos(Math.max(0, System.currentTimeMillis() - committedAtMs) * 1_000_000L);
+      for (Store.Receipt r : list) {
+        if (!s.closed && r.seq() == s.sent + 1) {
+          write(s, r.seq(), r.msg(), r.clientId(), r.recipient(), r.device(), r.state(), r.atMs());
+        }
+      }
+      return list.size();
+    })).onComplete(ar -> {
+      s.fetching = false;
+      if (ar.failed()) {
+        log.fine("receipts of " + s.sender + " after " + s.sent + ": " + ar.cause()); // the sweep retries
+      } else if (s.again || ar.result() == PAGE) {
+        catchUp(s);
+      }
+    });
+  }
+
+  /** Checks every socket against the table (a receipt whose live copy was lost is sent now). */
+  private void sweep() {
+    for (List<Sub> l : subs.values()) {
+      for (Sub s : l) {
+        catchUp(s);
+      }
     }
   }
 }

@@ -29,5 +29,12 @@ final class Schema {
       "CREATE TABLE IF NOT EXISTS dead_letters ("
           + " msg_id text NOT NULL, recipient text NOT NULL, device text NOT NULL, attempts int NOT NULL,"
           + " failed_by text NOT NULL, failed_at timestamptz NOT NULL DEFAULT now(),"
-          + " PRIMARY KEY (msg_id, recipient, device))");
+          + " PRIMARY KEY (msg_id, recipient, device))",
+      // receipts: one row per committed state, numbered per sender 1, 2, 3, ... in commit order
+      // (the counter row of a sender is locked by the transaction that takes numbers until it commits)
+      "CREATE TABLE IF NOT EXISTS receipt_seqs (sender text PRIMARY KEY, last bigint NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS receipts ("
+          + " sender text NOT NULL, seq bigint NOT NULL, msg_id text NOT NULL, client_id text NOT NULL,"
+          + " recipient text NOT NULL, device text NOT NULL, state text NOT NULL,"
+          + " at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (sender, seq))");
 }

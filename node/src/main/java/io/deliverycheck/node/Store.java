@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  */
 public final class Store {
   /** One delivery row owed by an accepted message; gateway is the node leased for the first push, or null. */
-  public record Owed(String recipient, String device, String gateway) {}
+  public record Owed(String recipient, String device, String gateway, long seq) {}
 
   /** The outcome of an accept: created=false when (sender, key) named an existing message. */
   public record Accepted(String msg, String clientId, boolean created, List<Owed> owed) {}
@@ -29,7 +29,37 @@ public final class Store {
   public record Claimed(String msg, String clientId, String sender, String recipient, String device, int attempt) {}
 
   /** A state change of one delivery row, with what a receipt needs. */
-  public record Change(String msg, String clientId, String sender, String recipient, String device, String state) {}
+  public record Change(String msg, String clientId, String sender, String recipient, String device, String state,
+      long seq) {}
+
+  /** A stored receipt: the sender's sequence number, the state and when it committed (epoch ms). */
+  public record Receipt(long seq, String msg, String clientId, String recipient, String device, String state,
+      long atMs) {}
+
+  /**
+   * SQL that numbers and stores a receipt for every row of CTE {@code src} (columns sender, msg_id,
+   * client_id, recipient, device, state), in the same statement (hence transaction) as the state change.
+   * A sender's counter row is locked (in sender order) until the commit, so the numbers of one sender are
+   * gap-free and in commit order: once seq n is visible, so is every seq below it. Defines CTE {@code rc}
+   * (sender, seq, msg_id, recipient, device).
+   */
+  static String receiptsOf(String src) {
+    return " rn AS (SELECT x.*, row_number() OVER (PARTITION BY x.sender ORDER BY x.msg_id, x.recipient, x.device) AS k,"
+        + "  count(*) OVER (PARTITION BY x.sender) AS cnt FROM " + src + " x),"
+        + " sq AS (INSERT INTO receipt_seqs AS s (sender, last) SELECT sender, count(*) FROM " + src
+        + "  GROUP BY sender ORDER BY sender ON CONFLICT (sender) DO UPDATE SET last = s.last + EXCLUDED.last"
+        + "  RETURNING sender, last),"
+        + " rc AS (INSERT INTO receipts (sender, seq, msg_id, client_id, recipient, device, state)"
+        + "  SELECT rn.sender, sq.last - rn.cnt + rn.k, rn.msg_id, rn.client_id, rn.recipient, rn.device, rn.state"
+        + "  FROM rn JOIN sq ON sq.sender = rn.sender RETURNING sender, seq, msg_id, recipient, device)";
+  }
+
+  /** A failure after the statement committed (a lookup that followed it): the outcome is unknown. */
+  static final class AfterCommit extends RuntimeException {
+    AfterCommit(Throwable cause) {
+      super(cause.getMessage() == null ? "database lookup after the commit failed" : cause.getMessage(), cause);
+    }
+  }
 
   /** Outcome of an ack or read: CHANGED (with the change), ALREADY (idempotent), REFUSED, UNKNOWN. */
   public record Outcome(String kind, Change change, String state) {
@@ -62,6 +92,9 @@ public final class Store {
    * connection classes 08 and 57, timeouts and lost connections may hide a commit: unknown.
    */
   public static boolean notCommitted(Throwable e) {
+    if (e instanceof AfterCommit) {
+      return false; // the write committed; only a lookup after it failed
+    }
     if (e instanceof java.net.ConnectException) {
       return true; // no connection to the database: the statement was never sent
     }
@@ -99,8 +132,12 @@ public final class Store {
           + " FROM m JOIN devices dv ON dv.user_id = ANY($5)"
           + " LEFT JOIN unnest($7::text[], $8::text[], $9::text[]) AS g(u, dev, node)"
           + "   ON g.u = dv.user_id AND g.dev = dv.device"
-          + " RETURNING recipient, device, lease_owner)"
-          + " SELECT m.msg_id, d.recipient, d.device, d.lease_owner FROM m LEFT JOIN d ON true";
+          + " RETURNING msg_id, recipient, device, lease_owner),"
+          + " src AS (SELECT $3::text AS sender, d.msg_id, $2::text AS client_id, d.recipient, d.device,"
+          + "  'accepted'::text AS state FROM d),"
+          + receiptsOf("src")
+          + " SELECT m.msg_id, d.recipient, d.device, d.lease_owner, rc.seq FROM m LEFT JOIN d ON true"
+          + " LEFT JOIN rc ON rc.msg_id = d.msg_id AND rc.recipient = d.recipient AND rc.device = d.device";
 
   /**
    * Inserts a message and one delivery row per registered device of its recipients, in one
@@ -119,15 +156,18 @@ public final class Store {
     if (beforeCommit == null) {
       inserted = pool.preparedQuery(ACCEPT).execute(args).map(rs -> accepted(rs, clientId));
     } else {
-      inserted = pool.getConnection().compose(conn -> conn.begin().compose(tx ->
+      // the bug changes only the order of answer and COMMIT: a key conflict is looked up inside the
+      // transaction, then answered (before COMMIT) like any accept
+      return pool.getConnection().compose(conn -> conn.begin().compose(tx ->
           conn.preparedQuery(ACCEPT).execute(args).map(rs -> accepted(rs, clientId))
+              .compose(a -> a != null ? Future.succeededFuture(a) : existing(conn, q.sender(), q.key()))
               .compose(a -> {
                 beforeCommit.accept(a);
                 return tx.commit().map(a);
               }))
           .eventually(conn::close));
     }
-    return inserted.compose(a -> a != null ? Future.succeededFuture(a) : existing(q.sender(), q.key()));
+    return inserted.compose(a -> a != null ? Future.succeededFuture(a) : afterCommit(existing(pool, q.sender(), q.key())));
   }
 
   private static final String ACCEPT_BATCH =
@@ -146,8 +186,12 @@ public final class Store {
           + "  FROM m JOIN i ON i.msg_id = m.msg_id JOIN r ON r.msg_id = m.msg_id JOIN devices dv ON dv.user_id = r.user_id"
           + "  LEFT JOIN unnest($10::text[], $11::text[], $12::text[]) AS g(u, dev, node)"
           + "   ON g.u = dv.user_id AND g.dev = dv.device"
-          + "  RETURNING msg_id, recipient, device, lease_owner)"
-          + " SELECT m.msg_id, d.recipient, d.device, d.lease_owner FROM m LEFT JOIN d ON d.msg_id = m.msg_id";
+          + "  RETURNING msg_id, recipient, device, lease_owner),"
+          + " src AS (SELECT i.sender, d.msg_id, i.client_id, d.recipient, d.device, 'accepted'::text AS state"
+          + "  FROM d JOIN i ON i.msg_id = d.msg_id),"
+          + receiptsOf("src")
+          + " SELECT m.msg_id, d.recipient, d.device, d.lease_owner, rc.seq FROM m LEFT JOIN d ON d.msg_id = m.msg_id"
+          + " LEFT JOIN rc ON rc.msg_id = d.msg_id AND rc.recipient = d.recipient AND rc.device = d.device";
 
   /**
    * Accepts several messages in one statement (group commit). Returns, in order, the created message
@@ -197,16 +241,17 @@ public final class Store {
       for (Row r : rs) {
         List<Owed> owed = created.computeIfAbsent(r.getString(0), x -> new ArrayList<>());
         if (r.getString(1) != null) {
-          owed.add(new Owed(r.getString(1), r.getString(2), r.getString(3)));
+          owed.add(new Owed(r.getString(1), r.getString(2), r.getString(3), seqOf(r, 4)));
         }
       }
       List<Future<Accepted>> out = new ArrayList<>(n);
       for (AcceptReq q : qs) {
         List<Owed> owed = created.get(q.msg());
         out.add(owed != null ? Future.succeededFuture(new Accepted(q.msg(), q.clientId(), true, owed))
-            : existing(q.sender(), q.key()));
+            : existing(pool, q.sender(), q.key()));
       }
-      return Future.all(out).map(cf -> {
+      // the batch committed: a failed lookup of an existing message must not read as "not committed"
+      return afterCommit(Future.all(out)).map(cf -> {
         List<Accepted> l = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
           l.add(cf.resultAt(i));
@@ -220,14 +265,28 @@ public final class Store {
       "WITH i AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS i(msg_id, recipient, device, n)),"
           + " u AS (UPDATE deliveries d SET state = 'delivered', delivered_at = now(), lease_owner = NULL, lease_until = NULL"
           + "  FROM i WHERE d.msg_id = i.msg_id AND d.recipient = i.recipient AND d.device = i.device"
-          + "  AND d.state IN ('pending', 'failed') RETURNING d.msg_id, d.recipient, d.device)"
-          + " SELECT i.n, CASE WHEN u.msg_id IS NOT NULL THEN 'changed' ELSE d.state END, m.client_id, m.sender FROM i"
+          + "  AND d.state IN ('pending', 'failed') RETURNING d.msg_id, d.recipient, d.device),"
+          + " src AS (SELECT m.sender, u.msg_id, m.client_id, u.recipient, u.device, 'delivered'::text AS state"
+          + "  FROM u JOIN messages m ON m.msg_id = u.msg_id),"
+          + receiptsOf("src")
+          + " SELECT i.n, CASE WHEN u.msg_id IS NOT NULL THEN 'changed' ELSE d.state END, m.client_id, m.sender,"
+          + " rc.seq FROM i"
           + " LEFT JOIN u ON u.msg_id = i.msg_id AND u.recipient = i.recipient AND u.device = i.device"
+          + " LEFT JOIN rc ON rc.msg_id = i.msg_id AND rc.recipient = i.recipient AND rc.device = i.device"
           + " LEFT JOIN deliveries d ON d.msg_id = i.msg_id AND d.recipient = i.recipient AND d.device = i.device"
           + " LEFT JOIN messages m ON m.msg_id = i.msg_id ORDER BY i.n";
 
   /** Marks several deliveries delivered in one statement; outcomes in order (callers dedup rows). */
   public Future<List<Outcome>> markDeliveredBatch(List<AckReq> qs) {
+    return changeBatch(DELIVERED_BATCH, qs, "delivered", st -> "ALREADY");
+  }
+
+  /**
+   * Runs a batch statement of one state change (columns: ordinal, 'changed' or the row's state,
+   * client id, sender, receipt seq); {@code unchanged} names the outcome of a row that did not change.
+   */
+  private Future<List<Outcome>> changeBatch(String sql, List<AckReq> qs, String state,
+      java.util.function.UnaryOperator<String> unchanged) {
     String[] m = new String[qs.size()];
     String[] r = new String[qs.size()];
     String[] d = new String[qs.size()];
@@ -236,7 +295,7 @@ public final class Store {
       r[i] = qs.get(i).recipient();
       d[i] = qs.get(i).device();
     }
-    return pool.preparedQuery(DELIVERED_BATCH)
+    return pool.preparedQuery(sql)
         .execute(Tuple.tuple().addArrayOfString(m).addArrayOfString(r).addArrayOfString(d)).map(rs -> {
           List<Outcome> out = new ArrayList<>(qs.size());
           for (Row row : rs) {
@@ -246,14 +305,16 @@ public final class Store {
               out.add(Outcome.of("UNKNOWN"));
             } else if (st.equals("changed")) {
               out.add(new Outcome("CHANGED",
-                  new Change(q.msg(), row.getString(2), row.getString(3), q.recipient(), q.device(), "delivered"), "delivered"));
+                  new Change(q.msg(), row.getString(2), row.getString(3), q.recipient(), q.device(), state,
+                      seqOf(row, 4)), state));
             } else {
-              out.add(new Outcome("ALREADY", null, st));
+              out.add(new Outcome(unchanged.apply(st), null, st));
             }
           }
           return out;
         });
   }
+
 
   private static Accepted accepted(RowSet<Row> rs, String clientId) {
     if (rs.size() == 0) {
@@ -264,15 +325,15 @@ public final class Store {
     for (Row r : rs) {
       msg = r.getString(0);
       if (r.getString(1) != null) {
-        owed.add(new Owed(r.getString(1), r.getString(2), r.getString(3)));
+        owed.add(new Owed(r.getString(1), r.getString(2), r.getString(3), seqOf(r, 4)));
       }
     }
     return new Accepted(msg, clientId, true, owed);
   }
 
   /** The message already stored under (sender, key), with its delivery rows. */
-  public Future<Accepted> existing(String sender, String key) {
-    return pool.preparedQuery("SELECT m.msg_id, m.client_id, d.recipient, d.device FROM messages m"
+  public static Future<Accepted> existing(io.vertx.sqlclient.SqlClient db, String sender, String key) {
+    return db.preparedQuery("SELECT m.msg_id, m.client_id, d.recipient, d.device FROM messages m"
             + " LEFT JOIN deliveries d ON d.msg_id = m.msg_id WHERE m.sender = $1 AND m.key = $2"
             + " ORDER BY d.recipient, d.device")
         .execute(Tuple.of(sender, key)).map(rs -> {
@@ -283,7 +344,7 @@ public final class Store {
             msg = r.getString(0);
             client = r.getString(1);
             if (r.getString(2) != null) {
-              owed.add(new Owed(r.getString(2), r.getString(3), null));
+              owed.add(new Owed(r.getString(2), r.getString(3), null, 0));
             }
           }
           if (msg == null) {
@@ -296,9 +357,13 @@ public final class Store {
   private static final String DELIVERED =
       "WITH u AS (UPDATE deliveries SET state = 'delivered', delivered_at = now(), lease_owner = NULL,"
           + " lease_until = NULL WHERE msg_id = $1 AND recipient = $2 AND device = $3"
-          + " AND state IN ('pending', 'failed') RETURNING msg_id)"
-          + " SELECT 'changed', m.client_id, m.sender FROM u JOIN messages m ON m.msg_id = u.msg_id"
-          + " UNION ALL SELECT d.state, m.client_id, m.sender FROM deliveries d JOIN messages m ON m.msg_id = d.msg_id"
+          + " AND state IN ('pending', 'failed') RETURNING msg_id, recipient, device),"
+          + " src AS (SELECT m.sender, u.msg_id, m.client_id, u.recipient, u.device, 'delivered'::text AS state"
+          + "  FROM u JOIN messages m ON m.msg_id = u.msg_id),"
+          + receiptsOf("src")
+          + " SELECT 'changed', m.client_id, m.sender, rc.seq FROM u JOIN messages m ON m.msg_id = u.msg_id JOIN rc ON true"
+          + " UNION ALL SELECT d.state, m.client_id, m.sender, NULL::bigint FROM deliveries d"
+          + " JOIN messages m ON m.msg_id = d.msg_id"
           + " WHERE d.msg_id = $1 AND d.recipient = $2 AND d.device = $3 AND NOT EXISTS (SELECT 1 FROM u)";
 
   /** Marks a delivery delivered (idempotent): CHANGED once, ALREADY after, UNKNOWN for no such row. */
@@ -310,17 +375,46 @@ public final class Store {
       Row r = rs.iterator().next();
       if ("changed".equals(r.getString(0))) {
         return new Outcome("CHANGED",
-            new Change(msg, r.getString(1), r.getString(2), recipient, device, "delivered"), "delivered");
+            new Change(msg, r.getString(1), r.getString(2), recipient, device, "delivered", seqOf(r, 3)), "delivered");
       }
       return new Outcome("ALREADY", null, r.getString(0));
     });
   }
 
+  private static final String READ_BATCH =
+      "WITH i AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS i(msg_id, recipient, device, n)),"
+          + " u AS (UPDATE deliveries d SET state = 'read', read_at = now()"
+          + "  FROM i WHERE d.msg_id = i.msg_id AND d.recipient = i.recipient AND d.device = i.device"
+          + "  AND d.state = 'delivered' RETURNING d.msg_id, d.recipient, d.device),"
+          + " src AS (SELECT m.sender, u.msg_id, m.client_id, u.recipient, u.device, 'read'::text AS state"
+          + "  FROM u JOIN messages m ON m.msg_id = u.msg_id),"
+          + receiptsOf("src")
+          + " SELECT i.n, CASE WHEN u.msg_id IS NOT NULL THEN 'changed' ELSE d.state END, m.client_id, m.sender,"
+          + " rc.seq FROM i"
+          + " LEFT JOIN u ON u.msg_id = i.msg_id AND u.recipient = i.recipient AND u.device = i.device"
+          + " LEFT JOIN rc ON rc.msg_id = i.msg_id AND rc.recipient = i.recipient AND rc.device = i.device"
+          + " LEFT JOIN deliveries d ON d.msg_id = i.msg_id AND d.recipient = i.recipient AND d.device = i.device"
+          + " LEFT JOIN messages m ON m.msg_id = i.msg_id ORDER BY i.n";
+
+  /**
+   * Marks several delivered rows read in one statement (group commit, like acks); outcomes in order:
+   * CHANGED, ALREADY (was read), REFUSED (not delivered), UNKNOWN (no such row).
+   */
+  public Future<List<Outcome>> markReadBatch(List<AckReq> qs) {
+    return changeBatch(READ_BATCH, qs, "read", st -> "read".equals(st) ? "ALREADY" : "REFUSED");
+  }
+
+
   private static final String READ =
       "WITH u AS (UPDATE deliveries SET state = 'read', read_at = now()"
-          + " WHERE msg_id = $1 AND recipient = $2 AND device = $3 AND state = 'delivered' RETURNING msg_id)"
-          + " SELECT 'changed', m.client_id, m.sender FROM u JOIN messages m ON m.msg_id = u.msg_id"
-          + " UNION ALL SELECT d.state, m.client_id, m.sender FROM deliveries d JOIN messages m ON m.msg_id = d.msg_id"
+          + " WHERE msg_id = $1 AND recipient = $2 AND device = $3 AND state = 'delivered'"
+          + " RETURNING msg_id, recipient, device),"
+          + " src AS (SELECT m.sender, u.msg_id, m.client_id, u.recipient, u.device, 'read'::text AS state"
+          + "  FROM u JOIN messages m ON m.msg_id = u.msg_id),"
+          + receiptsOf("src")
+          + " SELECT 'changed', m.client_id, m.sender, rc.seq FROM u JOIN messages m ON m.msg_id = u.msg_id JOIN rc ON true"
+          + " UNION ALL SELECT d.state, m.client_id, m.sender, NULL::bigint FROM deliveries d"
+          + " JOIN messages m ON m.msg_id = d.msg_id"
           + " WHERE d.msg_id = $1 AND d.recipient = $2 AND d.device = $3 AND NOT EXISTS (SELECT 1 FROM u)";
 
   /** Marks a delivered row read: CHANGED, ALREADY (was read), REFUSED (not delivered), UNKNOWN. */
@@ -332,17 +426,21 @@ public final class Store {
       Row r = rs.iterator().next();
       String s = r.getString(0);
       if ("changed".equals(s)) {
-        return new Outcome("CHANGED", new Change(msg, r.getString(1), r.getString(2), recipient, device, "read"), "read");
+        return new Outcome("CHANGED",
+            new Change(msg, r.getString(1), r.getString(2), recipient, device, "read", seqOf(r, 3)), "read");
       }
       return new Outcome("read".equals(s) ? "ALREADY" : "REFUSED", null, s);
     });
   }
 
   /** What a claim needs besides the node. */
-  /** users/devices: the devices connected to this node (only their rows are claimed). */
+  /**
+   * users/devices: the devices connected to this node (only their rows are claimed); limits: at
+   * most that many rows of each (the free slots of its window), or null for no per-device limit.
+   */
   public record ClaimSpec(String me, int batch, long leaseMs, long ackTimeoutMs, long backoffBaseMs,
       long backoffMaxMs, double jitter, int maxAttempts, boolean firstAttemptOnly, boolean noBackoff,
-      boolean noDeadLetter, String[] users, String[] devices) {}
+      boolean noDeadLetter, String[] users, String[] devices, Integer[] limits) {}
 
   private static String nextAttempt(ClaimSpec s) {
     return s.noBackoff() ? "now()"
@@ -371,6 +469,19 @@ public final class Store {
    * attempt and the next attempt time (ack timeout + exponential backoff with the given jitter).
    */
   public Future<List<Claimed>> claim(ClaimSpec s) {
+    if (s.limits() != null) {
+      // at most limits[i] due rows of device i, the earliest due first (a device's free window)
+      String sql = "UPDATE deliveries d SET attempts = d.attempts + 1, lease_owner = $1,"
+          + " lease_until = now() + $2::bigint * interval '1 millisecond', next_attempt_at = " + nextAttempt(s)
+          + " FROM (SELECT x.msg_id, x.recipient, x.device FROM unnest($9::text[], $10::text[], $11::int[]) AS l(u, dev, lim)"
+          + "   CROSS JOIN LATERAL (SELECT d.msg_id, d.recipient, d.device, d.next_attempt_at FROM deliveries d"
+          + "     WHERE d.recipient = l.u AND d.device = l.dev AND" + dueFilter(s, true)
+          + "     ORDER BY d.next_attempt_at LIMIT l.lim FOR UPDATE OF d SKIP LOCKED) x"
+          + "   ORDER BY x.next_attempt_at LIMIT $8) c,"
+          + " messages m WHERE d.msg_id = c.msg_id AND d.recipient = c.recipient AND d.device = c.device"
+          + " AND m.msg_id = d.msg_id RETURNING d.msg_id, m.client_id, m.sender, d.recipient, d.device, d.attempts";
+      return pool.preparedQuery(sql).execute(claimArgs(s).addArrayOfInteger(s.limits())).map(Store::claimed);
+    }
     String sql = "UPDATE deliveries d SET attempts = d.attempts + 1, lease_owner = $1,"
         + " lease_until = now() + $2::bigint * interval '1 millisecond', next_attempt_at = " + nextAttempt(s)
         + " FROM (SELECT d.msg_id, d.recipient, d.device FROM unnest($9::text[], $10::text[]) AS l(u, dev)"
@@ -426,12 +537,17 @@ public final class Store {
         + "   AND (lease_until IS NULL OR lease_until <= now() OR lease_owner = $1) LIMIT $3 FOR UPDATE SKIP LOCKED)"
         + " RETURNING d.msg_id, d.recipient, d.device, d.attempts),"
         + " i AS (INSERT INTO dead_letters (msg_id, recipient, device, attempts, failed_by)"
-        + "  SELECT msg_id, recipient, device, attempts, $1 FROM f ON CONFLICT DO NOTHING)"
-        + " SELECT f.msg_id, m.client_id, m.sender, f.recipient, f.device FROM f JOIN messages m ON m.msg_id = f.msg_id";
+        + "  SELECT msg_id, recipient, device, attempts, $1 FROM f ON CONFLICT DO NOTHING),"
+        + " src AS (SELECT m.sender, f.msg_id, m.client_id, f.recipient, f.device, 'failed'::text AS state"
+        + "  FROM f JOIN messages m ON m.msg_id = f.msg_id),"
+        + receiptsOf("src")
+        + " SELECT f.msg_id, m.client_id, m.sender, f.recipient, f.device, rc.seq FROM f JOIN messages m ON m.msg_id = f.msg_id"
+        + " JOIN rc ON rc.msg_id = f.msg_id AND rc.recipient = f.recipient AND rc.device = f.device";
     return pool.preparedQuery(sql).execute(Tuple.of(me, maxAttempts, batch)).map(rs -> {
       List<Change> out = new ArrayList<>();
       for (Row r : rs) {
-        out.add(new Change(r.getString(0), r.getString(1), r.getString(2), r.getString(3), r.getString(4), "failed"));
+        out.add(new Change(r.getString(0), r.getString(1), r.getString(2), r.getString(3), r.getString(4), "failed",
+            seqOf(r, 5)));
       }
       return out;
     });
@@ -473,6 +589,35 @@ public final class Store {
           Row r = rs.iterator().next();
           return new double[] {r.getLong(0), r.getNumeric(1).doubleValue(), r.getLong(2), r.getLong(3)};
         });
+  }
+
+  private static long seqOf(Row r, int col) {
+    Long v = r.getLong(col);
+    return v == null ? 0 : v;
+  }
+
+  private static <T> Future<T> afterCommit(Future<T> f) {
+    return f.recover(e -> Future.failedFuture(e instanceof AfterCommit ? e : new AfterCommit(e)));
+  }
+
+  /** The sender's receipts numbered above {@code after}, in order, at most {@code limit}. */
+  public Future<List<Receipt>> receiptsAfter(String sender, long after, int limit) {
+    return pool.preparedQuery("SELECT seq, msg_id, client_id, recipient, device, state,"
+            + " (EXTRACT(EPOCH FROM at) * 1000)::bigint FROM receipts WHERE sender = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+        .execute(Tuple.of(sender, after, limit)).map(rs -> {
+          List<Receipt> out = new ArrayList<>(rs.size());
+          for (Row r : rs) {
+            out.add(new Receipt(r.getLong(0), r.getString(1), r.getString(2), r.getString(3), r.getString(4),
+                r.getString(5), r.getLong(6)));
+          }
+          return out;
+        });
+  }
+
+  /** The sender's highest receipt number so far (0 when none). */
+  public Future<Long> lastReceiptSeq(String sender) {
+    return pool.preparedQuery("SELECT last FROM receipt_seqs WHERE sender = $1").execute(Tuple.of(sender))
+        .map(rs -> rs.size() == 0 ? 0L : rs.iterator().next().getLong(0));
   }
 
   /** A cheap liveness query. */

@@ -40,8 +40,10 @@ class ClusterTest {
     long before = n3.metrics.attempts.sum();
     assertEquals(200, t.send(n1, "m1", "k1", sender, user).status());
     await().atMost(Duration.ofSeconds(10)).until(() -> dev.ofType("acked").size() == 1);
-    assertEquals(1, dev.ofType("push").size());
-    assertEquals(before + 1, n3.metrics.attempts.sum()); // the gateway node pushed, n1 forwarded
+    // one push, or more when the 300 ms ack timeout of the test cluster fired first (a loaded machine):
+    // every push came from the gateway node n3, n1 only forwarded
+    assertTrue(dev.ofType("push").size() >= 1);
+    assertEquals(before + dev.ofType("push").size(), n3.metrics.attempts.sum());
     await().atMost(Duration.ofSeconds(10)).until(() -> rec.ofType("receipt").size() == 2);
     assertEquals(List.of("accepted", "delivered"), rec.ofType("receipt").stream().map(j -> j.getString("state")).toList());
     dev.close();

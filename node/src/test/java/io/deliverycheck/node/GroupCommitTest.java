@@ -1,6 +1,7 @@
 package io.deliverycheck.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -47,5 +48,13 @@ class GroupCommitTest {
     assertEquals(List.of("CHANGED", "UNKNOWN", "CHANGED"), o.stream().map(Store.Outcome::kind).toList());
     o = Node.await(node.store().markDeliveredBatch(acks), 30);
     assertEquals(List.of("ALREADY", "UNKNOWN", "ALREADY"), o.stream().map(Store.Outcome::kind).toList());
+    // reads are grouped the same way: the laptop row of message 0 was never acked
+    List<Store.AckReq> reads = List.of(new Store.AckReq(out.get(0).msg(), u, "phone"),
+        new Store.AckReq("nope", u, "phone"), new Store.AckReq(out.get(0).msg(), u, "laptop"));
+    o = Node.await(node.store().markReadBatch(reads), 30);
+    assertEquals(List.of("CHANGED", "UNKNOWN", "REFUSED"), o.stream().map(Store.Outcome::kind).toList());
+    assertTrue(o.get(0).change().seq() > 0);
+    o = Node.await(node.store().markReadBatch(reads), 30);
+    assertEquals(List.of("ALREADY", "UNKNOWN", "REFUSED"), o.stream().map(Store.Outcome::kind).toList());
   }
 }

@@ -137,7 +137,19 @@ final class TestSupport implements AutoCloseable {
     volatile boolean dedup;
     volatile Predicate<JsonObject> ackIf = p -> true;
     private final StringBuilder partial = new StringBuilder();
-    WebSocket ws;
+    /**
+     * Set in {@link #onOpen}, before any frame is delivered: a push written right after the upgrade (the
+     * claim on connect) can arrive before {@code buildAsync} returns, and an ack of it through a field set
+     * only by the caller threw (null), so the listener stopped requesting frames (ModesTest's "first push"
+     * flake: no later push ever arrived).
+     */
+    volatile WebSocket ws;
+
+    @Override
+    public void onOpen(WebSocket w) {
+      ws = w;
+      w.request(1);
+    }
 
     @Override
     public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
@@ -174,8 +186,9 @@ final class TestSupport implements AutoCloseable {
 
   Socket connect(Node n, String path) throws Exception {
     Socket s = new Socket();
-    String url = n.url().replace("http://", "ws://") + path + (n.cfg.token != null ? "?token=" + n.cfg.token : "");
-    s.ws = http.newWebSocketBuilder().buildAsync(URI.create(url), s).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    String url = n.url().replace("http://", "ws://") + path
+        + (n.cfg.token != null ? (path.contains("?") ? "&" : "?") + "token=" + n.cfg.token : "");
+    http.newWebSocketBuilder().buildAsync(URI.create(url), s).get(10, java.util.concurrent.TimeUnit.SECONDS);
     return s;
   }
 
@@ -186,8 +199,13 @@ final class TestSupport implements AutoCloseable {
     return s;
   }
 
+  /** The receipts of sender {@code user} from its first (?after=0). */
   Socket receipts(Node n, String user) throws Exception {
-    Socket s = connect(n, "/receipts/" + user);
+    return receipts(n, user, "?after=0");
+  }
+
+  Socket receipts(Node n, String user, String query) throws Exception {
+    Socket s = connect(n, "/receipts/" + user + query);
     await().atMost(Duration.ofSeconds(10)).until(() -> nodes.stream()
         .filter(x -> !x.isClosed() && n.view().contains(x.id()))
         .allMatch(x -> !x.dir.nodes(Directory.receiptKey(user)).isEmpty()));
