@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What every client of one workload shares: Vert.x, its HTTP and WebSocket clients, the recorder,
- * the environment's endpoints, the delivery tracker and the counters. Recording happens on event
+ * What the reference node's HTTP clients ({@link HttpClients}) share: Vert.x, its HTTP and
+ * WebSocket clients, and the workload's {@link WorkloadContext} (recorder, endpoints, delivery
+ * tracker, counters: the fields below are the context's own objects). Recording happens on event
  * loops; a {@link Recorder} write is a buffered append and flush to the page cache, never a wait
  * on the network.
  */
@@ -25,24 +26,24 @@ final class Clients {
   final List<String> nodes;
   final WorkloadConfig config;
   final DeliveryTracker tracker;
-  final LongAdder sendsOk = new LongAdder();
-  final LongAdder sendsInfo = new LongAdder();
-  final LongAdder sendsFail = new LongAdder();
-  final LongAdder receives = new LongAdder();
-  final LongAdder acks = new LongAdder();
-  final LongAdder receipts = new LongAdder();
+  final LongAdder receives;
+  final LongAdder acks;
+  final LongAdder receipts;
+  /** Set when the workload closes, before Vert.x does: nothing is recorded after it. */
   volatile boolean closed;
 
-  Clients(Vertx vertx, HttpClient http, WebSocketClient ws, Recorder rec, Environment env,
-      WorkloadConfig config, DeliveryTracker tracker) {
+  Clients(Vertx vertx, HttpClient http, WebSocketClient ws, WorkloadContext ctx) {
     this.vertx = vertx;
     this.http = http;
     this.ws = ws;
-    this.rec = rec;
-    this.env = env;
-    this.nodes = List.copyOf(env.nodes());
-    this.config = config;
-    this.tracker = tracker;
+    this.rec = ctx.rec;
+    this.env = ctx.env;
+    this.nodes = ctx.nodes;
+    this.config = ctx.config;
+    this.tracker = ctx.tracker;
+    this.receives = ctx.receives;
+    this.acks = ctx.acks;
+    this.receipts = ctx.receipts;
   }
 
   /** The node's client endpoint joined with {@code path}. */

@@ -4,13 +4,32 @@ import io.deliverycheck.checker.history.OpType;
 import io.vertx.core.json.JsonObject;
 
 /**
- * How a send's HTTP answer is recorded (Contract 2): 200 {@code accepted} is {@code ok}; 400, 401,
- * 404, 409 and 503 with {@code "committed":false} are {@code fail} (certainly not stored); any other
- * answer, a timeout or a lost connection is {@code info} (it may have happened).
+ * How one send attempt ended, as the sender records it: {@code ok} (the system said accepted),
+ * {@code fail} (it certainly did not happen) or {@code info} (unknown: it may have happened).
+ * {@link #of} reads the reference node's HTTP answer (Contract 2): 200 {@code accepted} is
+ * {@code ok}; 400, 401, 404, 409 and 503 with {@code "committed":false} are {@code fail} (certainly
+ * not stored); any other answer, a timeout or a lost connection is {@code info}.
  *
+ * @param error why it failed or is unknown (null for ok)
+ * @param msg the system's own id of the message, when it names one (recorded as {@code msg})
  * @param retry whether the sender may try again with the same id and key
  */
-record Outcome(OpType type, String error, String msg, boolean retry) {
+public record Outcome(OpType type, String error, String msg, boolean retry) {
+
+  /** The system said accepted. */
+  public static Outcome ok(String msg) {
+    return new Outcome(OpType.OK, null, msg, false);
+  }
+
+  /** Certainly not accepted; {@code retry}: a new attempt may succeed. */
+  public static Outcome fail(String error, boolean retry) {
+    return new Outcome(OpType.FAIL, error, null, retry);
+  }
+
+  /** Unknown (timeout, lost connection, a refusal that does not say nothing happened); retried. */
+  public static Outcome info(String error) {
+    return new Outcome(OpType.INFO, error, null, true);
+  }
 
   static Outcome of(int status, String body) {
     JsonObject json;
@@ -35,7 +54,8 @@ record Outcome(OpType type, String error, String msg, boolean retry) {
     return new Outcome(OpType.INFO, "HTTP " + status + ": " + error, null, true);
   }
 
-  static Outcome indeterminate(Throwable t) {
+  /** An exception as an unknown outcome, with its message. */
+  public static Outcome indeterminate(Throwable t) {
     String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     return new Outcome(OpType.INFO, m, null, true);
   }

@@ -8,17 +8,23 @@ import io.vertx.core.json.JsonObject;
 /**
  * Listens to {@code /receipts/<user>} for the messages that user sends and records each receipt as
  * a standalone {@code receipt} ok op of process {@code r:<user>} (the sending side's observer).
- * Reconnects to the next node with backoff when the socket closes.
+ * Reconnects to the next node with backoff when the socket closes, presenting the highest receipt
+ * number ({@code seq}) it has seen ({@code ?after=N}, 0 at first), so the node replays, in order, every
+ * receipt it missed (docs/protocol.md). Receipts without {@code seq} (other implementations) are
+ * recorded as they come.
  */
 final class ReceiptListener {
   private final Clients c;
   private final String process;
   private final ReconnectingSocket link;
+  /** Highest receipt seq seen; context-confined. */
+  private long lastSeq;
 
   ReceiptListener(Clients c, Context ctx, String user, int index) {
     this.c = c;
     this.process = "r:" + user;
-    this.link = new ReconnectingSocket(c, ctx, "/receipts/" + user, index, ReconnectingSocket::backoff,
+    String path = "/receipts/" + user;
+    this.link = new ReconnectingSocket(c, ctx, () -> path + "?after=" + lastSeq, index, ReconnectingSocket::backoff,
         this::onText, () -> { });
   }
 
@@ -43,6 +49,9 @@ final class ReceiptListener {
     if (!"receipt".equals(j.getString("type"))) {
       return;
     }
+    if (j.getValue("seq") instanceof Number n) {
+      lastSeq = Math.max(lastSeq, n.longValue()); // recorded all the same: a repeat is the system's to answer for
+    }
     ObjectNode v = JsonNodeFactory.instance.objectNode();
     v.put("id", j.getString("id", ""));
     v.put("recipient", j.getString("recipient", ""));
@@ -52,6 +61,7 @@ final class ReceiptListener {
     v.put("state", j.getString("state", ""));
     c.rec.ok(process, "receipt", v, node);
     c.receipts.increment();
+    c.tracker.receipt(j.getString("id", ""), j.getString("recipient", ""), j.getString("device"), j.getString("state", ""));
   }
 
   void close() {

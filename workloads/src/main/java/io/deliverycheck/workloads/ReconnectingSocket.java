@@ -20,7 +20,7 @@ import java.util.function.LongUnaryOperator;
 final class ReconnectingSocket {
   private final Clients c;
   private final Context ctx;
-  private final String path;
+  private final java.util.function.Supplier<String> path;
   private final LongUnaryOperator delay;
   private final BiConsumer<String, String> onText;
   private final Runnable onClosed;
@@ -32,6 +32,12 @@ final class ReconnectingSocket {
 
   ReconnectingSocket(Clients c, Context ctx, String path, int index, LongUnaryOperator delay,
       BiConsumer<String, String> onText, Runnable onClosed) {
+    this(c, ctx, () -> path, index, delay, onText, onClosed);
+  }
+
+  /** As above, with the path (and query) computed afresh for every connect, on the context. */
+  ReconnectingSocket(Clients c, Context ctx, java.util.function.Supplier<String> path, int index,
+      LongUnaryOperator delay, BiConsumer<String, String> onText, Runnable onClosed) {
     this.c = c;
     this.ctx = ctx;
     this.path = path;
@@ -71,7 +77,7 @@ final class ReconnectingSocket {
       return;
     }
     String target = c.nodes.get(nodeIndex);
-    c.ws.connect(c.wsOptions(target, path)).onComplete(ar -> {
+    c.ws.connect(c.wsOptions(target, path.get())).onComplete(ar -> {
       if (ar.failed()) {
         retry();
         return;

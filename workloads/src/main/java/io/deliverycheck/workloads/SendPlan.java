@@ -24,7 +24,8 @@ public final class SendPlan {
 
   public PlannedSend slot(long k) {
     SplittableRandom r = random(config.seed(), k);
-    boolean poison = config.kind().equals("poison") && r.nextDouble() < config.poisonFraction();
+    double share = config.poisonShare();
+    boolean poison = share > 0 && r.nextDouble() < share;
     String id = (poison ? (r.nextBoolean() ? "p" : "x") : "m") + k;
     int fromIdx = r.nextInt(users.size());
     int fanout = config.kind().equals("payments") ? 1 : 1 + r.nextInt(Math.min(3, users.size() - 1));

@@ -9,8 +9,13 @@ public final class Workloads {
 
   private Workloads() {}
 
-  /** A fresh workload of {@code config.kind()}. */
+  /** A fresh workload of {@code config.kind()} against the reference node's HTTP/WebSocket protocol. */
   public static Workload create(WorkloadConfig config) {
-    return new DeliveryWorkload(config);
+    return new DeliveryWorkload(config, new HttpClients());
+  }
+
+  /** A fresh workload of {@code config.kind()} whose clients are {@code clients} (a system's adapter). */
+  public static Workload create(WorkloadConfig config, ClientAdapter clients) {
+    return new DeliveryWorkload(config, clients);
   }
 }

@@ -31,7 +31,7 @@ class FakeClusterRunTest {
     return TestSpec.builder().name("fake").seed(seed).guarantee(g)
         .environment(s -> new FakeCluster(3, g, bugs))
         .workload(s -> Workloads.create(wc.withSeed(s)))
-        .nemesis((nodes, s, limit) -> new ScriptedNemesis(s, nodes.get(1), 1000, 1500))
+        .nemesis((env, s, limit) -> new ScriptedNemesis(s, env.nodes().get(1), 1000, 1500))
         .timeLimit(Duration.ofSeconds(seconds)).quiet(Duration.ofSeconds(2)).drainCap(Duration.ofSeconds(20))
         .resultsRoot(results).build();
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deliverycheck.checker.history.Recorder;
 import io.deliverycheck.checker.runner.Environment;
+import io.deliverycheck.checker.runner.Killable;
 import io.deliverycheck.checker.runner.Fault;
 import io.deliverycheck.checker.runner.FaultPlan;
 import io.deliverycheck.checker.runner.Nemesis;
@@ -36,7 +37,7 @@ final class ScriptedNemesis implements Nemesis {
       try {
         Thread.sleep(f.atMs());
         synchronized (this) {
-          env.kill(node());
+          ((Killable) env).kill(node());
           killed = true;
           rec.info("nemesis", "kill", f.detail());
         }
@@ -57,7 +58,7 @@ final class ScriptedNemesis implements Nemesis {
 
   private synchronized void restart() throws Exception {
     if (killed) {
-      env.restart(node());
+      ((Killable) env).restart(node());
       killed = false;
       rec.info("nemesis", "restart", plan.faults().get(0).detail());
     }

@@ -33,12 +33,29 @@ class SendPlanTest {
   }
 
   @Test
-  void poisonMessagesAreMarkedByTheirIdOnlyInThePoisonMix() {
+  void chatCarriesTheShareOfPoisonItIsGivenByDefaultNoneAndPaymentsNone() {
+    WorkloadConfig c = WorkloadConfig.defaults(5);
+    assertEquals(0.0, c.withKind("chat").poisonShare(), "no poison in the default chat (WorkloadConfig.CHAT_POISON)");
+    WorkloadConfig c2 = c.withPoisonFraction(0.02);
+    SendPlan chat = new SendPlan(c2, Roster.of(c2.users(), c2.devicesPerUser()));
+    long bad = LongStream.range(0, 10_000).mapToObj(chat::slot)
+        .filter(m -> PlannedSend.isPoison(m.id()) || PlannedSend.isCrashing(m.id())).count();
+    assertTrue(bad > 120 && bad < 280, "about 2% poison in a chat given 0.02: " + bad);
+    WorkloadConfig p = c.withKind("payments");
+    SendPlan pay = new SendPlan(p, Roster.of(p.users(), p.devicesPerUser()));
+    assertTrue(LongStream.range(0, 2000).mapToObj(pay::slot)
+        .noneMatch(m -> PlannedSend.isPoison(m.id()) || PlannedSend.isCrashing(m.id())));
+    assertEquals(0.05, c.withKind("poison").poisonShare());
+    assertEquals(0.0, c.withKind("chat").withPoisonFraction(0).poisonShare());
+  }
+
+  @Test
+  void poisonMessagesAreMarkedByTheirId() {
     long poison = LongStream.range(0, 1000).mapToObj(plan("poison", 4)::slot).filter(m -> PlannedSend.isPoison(m.id())).count();
     long crashing = LongStream.range(0, 1000).mapToObj(plan("poison", 4)::slot).filter(m -> PlannedSend.isCrashing(m.id())).count();
     assertTrue(poison > 60 && poison < 140, "about 10% never acked: " + poison);
     assertTrue(crashing > 60 && crashing < 140, "about 10% crashing: " + crashing);
-    assertTrue(LongStream.range(0, 1000).mapToObj(plan("chat", 4)::slot)
+    assertTrue(LongStream.range(0, 1000).mapToObj(plan("payments", 4)::slot)
         .noneMatch(m -> PlannedSend.isPoison(m.id()) || PlannedSend.isCrashing(m.id())));
   }
 

@@ -4,6 +4,12 @@ import io.deliverycheck.checker.Guarantee;
 import io.deliverycheck.checker.history.Recorder;
 import io.deliverycheck.checker.runner.Environment;
 import io.deliverycheck.checker.runner.Grudge;
+import io.deliverycheck.checker.runner.ClientDisconnectable;
+import io.deliverycheck.checker.runner.DatabaseRestartable;
+import io.deliverycheck.checker.runner.Killable;
+import io.deliverycheck.checker.runner.LinkDelayable;
+import io.deliverycheck.checker.runner.Partitionable;
+import io.deliverycheck.checker.runner.Pausable;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -43,7 +49,8 @@ import java.util.concurrent.TimeUnit;
  * gets no delivery rows: lost), {@code false-delivered} (the delivered receipt is sent at push time).
  * All state lives on one Vert.x context.
  */
-public final class FakeCluster implements Environment {
+public final class FakeCluster implements Environment, Killable, Pausable, Partitionable,
+    DatabaseRestartable, LinkDelayable, ClientDisconnectable {
   private static final int MAX_ATTEMPTS = 8;
   private static final long ACK_TIMEOUT_MS = 400;
 
@@ -363,6 +370,12 @@ public final class FakeCluster implements Environment {
     on(() -> nodes.get(node).paused = false);
   }
 
+  /** The nodes only: the fake has no database to isolate. */
+  @Override
+  public List<String> partitionMembers() {
+    return List.copyOf(names);
+  }
+
   @Override
   public void partition(Grudge grudge) {
     // one shared store: a partition between fake nodes changes nothing
@@ -400,6 +413,17 @@ public final class FakeCluster implements Environment {
   private void closeSockets(String node) {
     new ArrayList<>(devices.values()).stream().filter(c -> c.node.equals(node)).forEach(c -> c.ws.close());
     receipts.values().forEach(l -> new ArrayList<>(l).stream().filter(c -> c.node.equals(node)).forEach(c -> c.ws.close()));
+  }
+
+  /**
+   * The fake's redelivery horizon: attempt {@code k} is retried {@code k} ack timeouts later, so
+   * after the last of {@value #MAX_ATTEMPTS} attempts nothing is pushed again: at most
+   * {@code MAX_ATTEMPTS * ACK_TIMEOUT_MS} between two pushes of one row, or between the last push
+   * and its dead letter.
+   */
+  @Override
+  public Duration retryHorizon() {
+    return Duration.ofMillis(MAX_ATTEMPTS * ACK_TIMEOUT_MS);
   }
 
   @Override
