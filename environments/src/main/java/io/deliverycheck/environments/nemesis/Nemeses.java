@@ -1,5 +1,6 @@
 package io.deliverycheck.environments.nemesis;
 
+import io.deliverycheck.checker.runner.Environment;
 import io.deliverycheck.checker.runner.FaultPlan;
 import io.deliverycheck.checker.runner.Nemesis;
 
@@ -10,17 +11,21 @@ import java.util.List;
 
 /**
  * Ways to make a {@link Nemesis}: generated from a seed and fault names, replayed from a saved
- * {@code faults.json}, or none. {@link #generated(List, List, long, Duration)} has the shape of the
- * runner's {@code NemesisFactory} ({@code (nodes, seed, timeLimit) -> nemesis}).
+ * {@code faults.json}, or none. {@link #generated(List, Environment, long, Duration)} has the shape of
+ * the runner's {@code NemesisFactory} ({@code (env, seed, timeLimit) -> nemesis}).
  */
 public final class Nemeses {
 
     private Nemeses() {
     }
 
-    /** A seeded schedule of the named faults ({@link NemesisConfig#parse}) with timing scaled to the time limit. */
-    public static Nemesis generated(List<String> faultNames, List<String> nodes, long seed, Duration timeLimit) {
-        return generated(NemesisConfig.of(faultNames, timeLimit), nodes, seed);
+    /**
+     * A seeded schedule of the named faults ({@link NemesisConfig#parseFor} what the environment
+     * offers) with timing scaled to the time limit.
+     */
+    public static Nemesis generated(List<String> faultNames, Environment env, long seed, Duration timeLimit) {
+        NemesisConfig config = NemesisConfig.of(NemesisConfig.parseFor(faultNames, env.faultKinds()), timeLimit);
+        return new ScheduledNemesis(FaultPlans.generate(seed, env, config));
     }
 
     /** A seeded schedule. */

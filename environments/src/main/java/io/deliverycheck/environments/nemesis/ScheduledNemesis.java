@@ -2,15 +2,31 @@ package io.deliverycheck.environments.nemesis;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deliverycheck.checker.history.Recorder;
+import io.deliverycheck.checker.runner.ClientDisconnectable;
+import io.deliverycheck.checker.runner.ClockSkewable;
+import io.deliverycheck.checker.runner.FileCorruptible;
+import io.deliverycheck.checker.runner.Grudge;
+import io.deliverycheck.checker.runner.PowerLossable;
+import io.deliverycheck.checker.runner.DatabaseRestartable;
 import io.deliverycheck.checker.runner.Environment;
+import io.deliverycheck.checker.runner.Killable;
+import io.deliverycheck.checker.runner.LinkDelayable;
+import io.deliverycheck.checker.runner.Partitionable;
+import io.deliverycheck.checker.runner.Pausable;
 import io.deliverycheck.checker.runner.Fault;
 import io.deliverycheck.checker.runner.FaultPlan;
+import io.deliverycheck.checker.runner.Grudge;
+import io.deliverycheck.checker.runner.HealException;
 import io.deliverycheck.checker.runner.Nemesis;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -18,11 +34,18 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Plays a {@link FaultPlan} on the harness clock ({@link Recorder#now()}), one background thread,
- * faults in plan order: at {@code at_ms} after {@link #start} it applies the fault and records its
- * start op; {@code duration_ms} later it heals it and records the stop op. A fault that fails to
- * apply or to heal is recorded all the same, with {@code "error"} in the op's value; the thread goes
- * on with the plan. {@link #healAll} stops the thread, heals what is still broken (also what a failed
- * step may have left: a killed node not restarted, a database not started) and returns when done.
+ * starts and heals in time order: at {@code at_ms} after {@link #start} it applies the fault and
+ * records its start op; {@code duration_ms} later it heals it and records the stop op. Faults may
+ * overlap, and what is broken is always what the active faults together say: partitions are the
+ * union of the active grudges (healing one re-applies the others), a link delay lasts until the
+ * last active delay ends, a node is down while any kill of it is active and stopped while any pause
+ * of it is active and no kill (a kill of a paused node kills it; its restart pauses it again when a
+ * pause is still active; a pause or resume of a node that is down only changes the count, and the
+ * op says so with {@code "note"}). A fault that fails to
+ * apply or to heal is recorded all the same, with the op's {@code error} field (a harness error in
+ * HISTORY.md); the thread goes on with the plan. {@link #healAll} stops the thread, heals what is
+ * still broken (also what a failed step may have left: a killed node not restarted, a database not
+ * started) and returns when done, or throws {@link HealException} naming what it could not heal.
  */
 public final class ScheduledNemesis implements Nemesis {
 
@@ -34,8 +57,15 @@ public final class ScheduledNemesis implements Nemesis {
     private final Condition wake = lock.newCondition();
     private final Object applying = new Object();
     private final List<Fault> active = new ArrayList<>();
+    /** Nodes that are down (killed, not yet restarted) and nodes that are stopped (SIGSTOP): what the sweep undoes. */
     private final Set<String> killed = new LinkedHashSet<>();
     private final Set<String> paused = new LinkedHashSet<>();
+    private final Set<String> poweredOff = new LinkedHashSet<>();
+    private final Set<String> skewed = new LinkedHashSet<>();
+    private final Set<String> corrupted = new LinkedHashSet<>();
+    /** Active kill and pause faults per node: a node stays down until its last kill ends, stopped until its last pause. */
+    private final Map<String, Integer> kills = new HashMap<>();
+    private final Map<String, Integer> pauses = new HashMap<>();
     private boolean dbMayBeDown;
     private volatile boolean stopping;
     private Environment env;
@@ -64,25 +94,36 @@ public final class ScheduledNemesis implements Nemesis {
         thread.start();
     }
 
+    /**
+     * Plays starts and heals in time order: faults may overlap, so the next step is the earlier of
+     * the next fault's start and the earliest end among the active ones (a heal first on a tie, a
+     * zero-length fault healed right after its start).
+     */
     private void play(long originNs) {
-        for (Fault f : plan.faults()) {
-            if (!waitUntil(originNs + TimeUnit.MILLISECONDS.toNanos(f.atMs()))) {
-                return;
-            }
-            synchronized (applying) {
-                if (stopping) {
-                    return;
-                }
-                apply(f);
-            }
-            if (!waitUntil(originNs + TimeUnit.MILLISECONDS.toNanos(f.endMs()))) {
+        List<Fault> faults = plan.faults();
+        PriorityQueue<Integer> ends = new PriorityQueue<>(
+                Comparator.<Integer>comparingLong(i -> faults.get(i).endMs()).thenComparingInt(i -> i));
+        int next = 0;
+        while (next < faults.size() || !ends.isEmpty()) {
+            boolean heal = !ends.isEmpty()
+                    && (next >= faults.size() || faults.get(ends.peek()).endMs() <= faults.get(next).atMs());
+            int i = heal ? ends.peek() : next;
+            Fault f = faults.get(i);
+            if (!waitUntil(originNs + TimeUnit.MILLISECONDS.toNanos(heal ? f.endMs() : f.atMs()))) {
                 return; // healAll stops what is active
             }
             synchronized (applying) {
                 if (stopping) {
                     return;
                 }
-                heal(f);
+                if (heal) {
+                    ends.poll();
+                    heal(f);
+                } else {
+                    next++;
+                    apply(f);
+                    ends.add(i);
+                }
             }
         }
     }
@@ -124,32 +165,64 @@ public final class ScheduledNemesis implements Nemesis {
             return;
         }
         List<String> errors = new ArrayList<>();
+        List<String> unrecorded = new ArrayList<>();
         synchronized (applying) {
-            for (Fault f : new ArrayList<>(active)) {
-                String err = heal(f);
+            List<Fault> open = new ArrayList<>(active);
+            // pauses first: a paused node that is also down then just restarts
+            open.sort(Comparator.comparing(f -> !f.kind().equals(Fault.PAUSE)));
+            for (Fault f : open) {
+                String err = heal(f); // recorded: the stop op carries the error
                 if (err != null) {
                     errors.add(f.stopOp() + ": " + err);
                 }
             }
-            // Sweep: idempotent heals of anything a failed step may have left broken.
-            sweep(errors, "heal network", env::heal);
-            sweep(errors, "clear delay", env::clearDelay);
+            // Sweep: idempotent heals of anything a failed step may have left broken. No op records
+            // these, so their failures go to the runner as unrecorded (it records error ops).
+            List<String> swept = new ArrayList<>();
+            if (env instanceof Partitionable p && env.faultKinds().contains(Fault.PARTITION)) {
+                sweep(swept, "heal network", p::heal);
+            }
+            if (env instanceof LinkDelayable l && env.faultKinds().contains(Fault.LINK_DELAY)) {
+                sweep(swept, "clear delay", l::clearDelay);
+            }
             for (String n : new ArrayList<>(paused)) {
-                if (sweep(errors, "resume " + n, () -> env.resume(n))) {
+                if (sweep(swept, "resume " + n, () -> ability(Pausable.class, Fault.PAUSE).resume(n))) {
                     paused.remove(n);
                 }
             }
-            if (dbMayBeDown && sweep(errors, "restart database", env::restartDatabase)) {
+            if (dbMayBeDown && sweep(swept, "restart database",
+                    () -> ability(DatabaseRestartable.class, Fault.DB_RESTART).restartDatabase())) {
                 dbMayBeDown = false;
             }
+            if (!poweredOff.isEmpty()) {
+                List<String> members = new ArrayList<>(poweredOff);
+                if (sweep(swept, "power on " + String.join(",", members),
+                        () -> ability(PowerLossable.class, Fault.POWER_LOSS).powerOn(members))) {
+                    poweredOff.clear();
+                }
+            }
             for (String n : new ArrayList<>(killed)) {
-                if (sweep(errors, "restart " + n, () -> env.restart(n))) {
+                if (sweep(swept, "restart " + n, () -> ability(Killable.class, Fault.KILL).restart(n))) {
                     killed.remove(n);
                 }
             }
+            for (String n : new ArrayList<>(corrupted)) {
+                if (sweep(swept, "restart corrupted " + n, () -> ability(FileCorruptible.class, Fault.CORRUPT_FILE).restartCorrupted(n))) {
+                    corrupted.remove(n);
+                }
+            }
+            for (String n : new ArrayList<>(skewed)) {
+                if (sweep(swept, "reset clock " + n, () -> ability(ClockSkewable.class, Fault.CLOCK_SKEW).resetClock(n))) {
+                    skewed.remove(n);
+                }
+            }
+            kills.clear();
+            pauses.clear();
+            errors.addAll(swept);
+            unrecorded.addAll(swept);
         }
         if (!errors.isEmpty()) {
-            throw new IllegalStateException("nemesis could not heal everything: " + String.join("; ", errors));
+            throw new HealException("nemesis could not heal everything: " + String.join("; ", errors), unrecorded);
         }
     }
 
@@ -167,55 +240,161 @@ public final class ScheduledNemesis implements Nemesis {
         }
     }
 
-    /** Applies {@code f} and records its start op. */
+    /** Applies {@code f} on top of the active faults and records its start op. */
     private void apply(Fault f) {
         ObjectNode value = value(f);
         String error = null;
         String node = f.detail().path("node").asText(null);
+        active.add(f);
         try {
             switch (f.kind()) {
-                case Fault.PARTITION -> env.partition(Grudges.fromDetail(f.detail()));
+                case Fault.PARTITION -> {
+                    Partitionable p = ability(Partitionable.class, f.kind());
+                    long others = active.stream().filter(a -> a.kind().equals(Fault.PARTITION)).count() - 1;
+                    if (others > 0) {
+                        value.put("note", "composed with " + others + " other active partition" + (others == 1 ? "" : "s"));
+                    }
+                    p.partition(activeGrudge(), f.detail().path("mode").asText("refuse"));
+                }
                 case Fault.KILL -> {
-                    killed.add(node);
-                    env.kill(node);
+                    Killable k = ability(Killable.class, f.kind());
+                    kills.merge(node, 1, Integer::sum);
+                    if (killed.add(node)) {
+                        if (paused.contains(node)) {
+                            value.put("note", node + " was paused");
+                        }
+                        k.kill(node);
+                        paused.remove(node); // only once it is dead: a failed kill leaves it stopped, for the sweep to resume
+                    } else {
+                        value.put("note", node + " is already down");
+                    }
                 }
                 case Fault.PAUSE -> {
-                    paused.add(node);
-                    env.pause(node);
+                    Pausable p = ability(Pausable.class, f.kind());
+                    pauses.merge(node, 1, Integer::sum);
+                    if (killed.contains(node)) {
+                        value.put("note", node + " is down; it is paused again if it restarts while this pause lasts");
+                    } else if (paused.add(node)) {
+                        p.pause(node);
+                    } else {
+                        value.put("note", node + " is already paused");
+                    }
                 }
                 case Fault.DB_RESTART -> {
+                    DatabaseRestartable d = ability(DatabaseRestartable.class, f.kind());
                     dbMayBeDown = true;
-                    env.restartDatabase();
+                    d.restartDatabase();
                     dbMayBeDown = false;
                 }
-                case Fault.LINK_DELAY -> env.delayLinks(Duration.ofMillis(f.detail().path("delay_ms").asLong(200)));
-                case Fault.DEVICE_DISCONNECT -> env.disconnectClients(node);
+                case Fault.LINK_DELAY -> ability(LinkDelayable.class, f.kind()).delayLinks(activeDelay());
+                case Fault.DEVICE_DISCONNECT -> ability(ClientDisconnectable.class, f.kind()).disconnectClients(node);
+                case Fault.POWER_LOSS -> {
+                    PowerLossable p = ability(PowerLossable.class, f.kind());
+                    List<String> members = powerLossMembers(f);
+                    poweredOff.addAll(members);
+                    value.set("dropped", p.powerOff(members));
+                }
+                case Fault.CLOCK_SKEW -> {
+                    ClockSkewable c = ability(ClockSkewable.class, f.kind());
+                    skewed.add(node);
+                    c.skewClock(node, f.detail());
+                }
+                case Fault.CORRUPT_FILE -> {
+                    FileCorruptible c = ability(FileCorruptible.class, f.kind());
+                    ObjectNode done = value.putObject("corruptions");
+                    ObjectNode given = f.detail().path("corruptions").isObject() ? (ObjectNode) f.detail().get("corruptions") : null;
+                    long seed = f.detail().path("seed").asLong(0);
+                    int i = 0;
+                    for (String n : nodeList(f)) {
+                        ObjectNode d = value.objectNode();
+                        if (given != null && given.has(n)) {
+                            d.set("corruption", given.get(n));
+                        } else {
+                            d.put("seed", seed + i);
+                        }
+                        i++;
+                        corrupted.add(n);
+                        done.set(n, c.corruptFiles(n, d));
+                    }
+                }
                 default -> throw new IllegalArgumentException("unknown fault kind " + f.kind());
             }
         } catch (Exception e) {
             error = message(e);
         }
-        active.add(f);
         record(f.startOp(), value, error);
     }
 
-    /** Heals {@code f}, records its stop op; returns the error or null. */
+    /** Heals {@code f}, leaving broken what the other active faults still break; records its stop op; returns the error or null. */
     private String heal(Fault f) {
         ObjectNode value = value(f);
         String error = null;
         String node = f.detail().path("node").asText(null);
+        active.remove(f);
         try {
             switch (f.kind()) {
-                case Fault.PARTITION -> env.heal();
+                case Fault.PARTITION -> {
+                    Partitionable p = ability(Partitionable.class, f.kind());
+                    Grudge rest = activeGrudge();
+                    if (rest.isEmpty()) {
+                        p.heal();
+                    } else {
+                        value.put("note", "the other active partitions stay");
+                        String mode = active.stream().filter(a -> a.kind().equals(Fault.PARTITION))
+                                .reduce((x, y) -> y).map(a -> a.detail().path("mode").asText("refuse")).orElse("refuse");
+                        p.partition(rest, mode);
+                    }
+                }
                 case Fault.KILL -> {
-                    env.restart(node);
-                    killed.remove(node);
+                    Killable k = ability(Killable.class, f.kind());
+                    if (release(kills, node) > 0) {
+                        value.put("note", node + " stays down: another kill of it is active");
+                    } else {
+                        k.restart(node);
+                        killed.remove(node);
+                        if (pauses.getOrDefault(node, 0) > 0) {
+                            value.put("note", node + " paused again: a pause of it is active");
+                            paused.add(node);
+                            ability(Pausable.class, Fault.PAUSE).pause(node);
+                        }
+                    }
                 }
                 case Fault.PAUSE -> {
-                    env.resume(node);
-                    paused.remove(node);
+                    Pausable p = ability(Pausable.class, f.kind());
+                    if (release(pauses, node) > 0) {
+                        value.put("note", node + " stays paused: another pause of it is active");
+                    } else if (killed.contains(node) && !paused.contains(node)) {
+                        value.put("note", node + " is down: nothing to resume");
+                    } else {
+                        p.resume(node);
+                        paused.remove(node);
+                    }
                 }
-                case Fault.LINK_DELAY -> env.clearDelay();
+                case Fault.LINK_DELAY -> {
+                    LinkDelayable l = ability(LinkDelayable.class, f.kind());
+                    if (active.stream().anyMatch(a -> a.kind().equals(Fault.LINK_DELAY))) {
+                        value.put("note", "another active link delay stays");
+                        l.delayLinks(activeDelay());
+                    } else {
+                        l.clearDelay();
+                    }
+                }
+                case Fault.POWER_LOSS -> {
+                    List<String> members = powerLossMembers(f);
+                    ability(PowerLossable.class, f.kind()).powerOn(members);
+                    poweredOff.removeAll(members);
+                }
+                case Fault.CLOCK_SKEW -> {
+                    ability(ClockSkewable.class, f.kind()).resetClock(node);
+                    skewed.remove(node);
+                }
+                case Fault.CORRUPT_FILE -> {
+                    FileCorruptible c = ability(FileCorruptible.class, f.kind());
+                    for (String n : nodeList(f)) {
+                        c.restartCorrupted(n);
+                        corrupted.remove(n);
+                    }
+                }
                 case Fault.DB_RESTART, Fault.DEVICE_DISCONNECT -> {
                     // instantaneous faults: the stop op marks the end of the observation window
                 }
@@ -224,16 +403,65 @@ public final class ScheduledNemesis implements Nemesis {
         } catch (Exception e) {
             error = message(e);
         }
-        active.remove(f);
         record(f.stopOp(), value, error);
         return error;
     }
 
-    private void record(String f, ObjectNode value, String error) {
-        if (error != null) {
-            value.put("error", error);
+    /** One fewer active fault of {@code node} in {@code counts}; returns how many are left. */
+    private static int release(Map<String, Integer> counts, String node) {
+        int left = counts.getOrDefault(node, 0) - 1;
+        if (left > 0) {
+            counts.put(node, left);
+        } else {
+            counts.remove(node);
         }
-        rec.info(PROCESS, f, value);
+        return Math.max(0, left);
+    }
+
+    /** The union of the active partitions' grudges: a link is cut while any active partition cuts it. */
+    private Grudge activeGrudge() {
+        return Grudges.union(active.stream().filter(a -> a.kind().equals(Fault.PARTITION))
+                .map(a -> Grudges.fromDetail(a.detail())).toList());
+    }
+
+    /** The longest delay among the active link delays. */
+    private Duration activeDelay() {
+        return Duration.ofMillis(active.stream().filter(a -> a.kind().equals(Fault.LINK_DELAY))
+                .mapToLong(a -> a.detail().path("delay_ms").asLong(200)).max().orElse(0));
+    }
+
+    /** The environment as the ability {@code kind} needs; a plan asking for what it lacks fails that fault, loudly. */
+    private <T> T ability(Class<T> type, String kind) {
+        if (type.isInstance(env) && env.faultKinds().contains(kind)) {
+            return type.cast(env);
+        }
+        throw new UnsupportedOperationException("the system under test does not support the fault '" + kind
+                + "' (it supports: " + String.join(", ", env.faultKinds()) + ")");
+    }
+
+    /** A nemesis op; a fault that could not be applied or healed carries the op's {@code error} field. */
+    private void record(String f, ObjectNode value, String error) {
+        if (error == null) {
+            rec.info(PROCESS, f, value);
+        } else {
+            rec.info(PROCESS, f, value, error);
+        }
+    }
+
+    /** The members a power-loss fault takes down: {@link Grudge#DB} when {@code db} is true, then {@code nodes}. */
+    static List<String> powerLossMembers(Fault f) {
+        List<String> members = new ArrayList<>();
+        if (f.detail().path("db").asBoolean(false)) {
+            members.add(Grudge.DB);
+        }
+        members.addAll(nodeList(f));
+        return members;
+    }
+
+    private static List<String> nodeList(Fault f) {
+        List<String> out = new ArrayList<>();
+        f.detail().path("nodes").forEach(n -> out.add(n.asText()));
+        return out;
     }
 
     private static ObjectNode value(Fault f) {

@@ -92,6 +92,12 @@ public final class NetnsEnvironment extends ProcessEnvironment {
         return URI.create("http://" + net.ip(node) + ":" + HTTP_PORT);
     }
 
+    /** {@code drop}: the cut is an iptables {@code DROP}, which answers nothing. */
+    @Override
+    public java.util.List<String> partitionModes() {
+        return java.util.List.of("drop");
+    }
+
     @Override
     public synchronized void partition(Grudge grudge) throws Exception {
         requireNodes();

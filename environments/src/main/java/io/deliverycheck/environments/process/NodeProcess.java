@@ -9,23 +9,43 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One node's process, started and owned by the harness: start it (again), SIGKILL it with its
- * descendants, SIGSTOP/SIGCONT it, stop it at the end. Its stdout and stderr are appended to
- * {@code outFile} (the node writes its own log too). Thread-safe.
+ * One node's process, started and owned by the harness through {@link OwnedProcesses} (so it dies
+ * with the harness, even a SIGKILLed one): start it (again), SIGKILL it with its descendants,
+ * SIGSTOP/SIGCONT it, stop it at the end. Its stdout and stderr are appended to {@code outFile}
+ * (the node writes its own log too). Thread-safe.
  */
 public final class NodeProcess {
 
     private final String id;
     private final List<String> command;
     private final Path outFile;
+    private final java.util.Map<String, String> environment;
+    private final java.util.function.Consumer<ProcessBuilder> customizer;
     private Process process;
     private boolean paused;
     private boolean retired;
 
     public NodeProcess(String id, List<String> command, Path outFile) {
+        this(id, command, outFile, java.util.Map.of(), pb -> { });
+    }
+
+    /** With {@code environment} added to the harness's own environment variables (a system file's {@code env}). */
+    public NodeProcess(String id, List<String> command, Path outFile, java.util.Map<String, String> environment) {
+        this(id, command, outFile, environment, pb -> { });
+    }
+
+    /** @param customizer adjusts every start's process builder (e.g. a fake clock's environment) */
+    public NodeProcess(String id, List<String> command, Path outFile, java.util.function.Consumer<ProcessBuilder> customizer) {
+        this(id, command, outFile, java.util.Map.of(), customizer);
+    }
+
+    private NodeProcess(String id, List<String> command, Path outFile, java.util.Map<String, String> environment,
+            java.util.function.Consumer<ProcessBuilder> customizer) {
         this.id = id;
         this.command = List.copyOf(command);
         this.outFile = outFile;
+        this.environment = java.util.Map.copyOf(environment);
+        this.customizer = customizer;
     }
 
     public String id() {
@@ -53,7 +73,9 @@ public final class NodeProcess {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(outFile.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.PIPE);
-        process = pb.start();
+        pb.environment().putAll(environment);
+        customizer.accept(pb);
+        process = OwnedProcesses.start(pb, "node " + id);
         paused = false;
     }
 
@@ -81,10 +103,14 @@ public final class NodeProcess {
         return all;
     }
 
-    /** SIGKILL the process and its descendants and wait (bounded) until they are gone. Idempotent. */
-    public synchronized void kill() throws InterruptedException {
+    /**
+     * SIGKILL the process and its descendants and wait (bounded) until they are gone. Idempotent.
+     *
+     * @return the processes killed (empty when there was none)
+     */
+    public synchronized List<ProcessHandle> kill() throws InterruptedException {
         if (process == null) {
-            return;
+            return List.of();
         }
         List<ProcessHandle> tree = tree();
         tree.forEach(ProcessHandle::destroyForcibly);
@@ -95,7 +121,9 @@ public final class NodeProcess {
                 throw new IllegalStateException("node " + id + " (pid " + h.pid() + ") did not die after SIGKILL", e);
             }
         }
+        OwnedProcesses.release(process.pid());
         paused = false;
+        return tree;
     }
 
     /** SIGSTOP the process and its descendants. */
@@ -141,8 +169,12 @@ public final class NodeProcess {
             for (ProcessHandle h : tree) {
                 h.onExit().get(10, TimeUnit.SECONDS);
             }
+            OwnedProcesses.release(process.pid());
         } catch (Exception e) {
-            Thread.currentThread().interrupt();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            // still owned: the harness's exit kills what is left
         }
     }
 

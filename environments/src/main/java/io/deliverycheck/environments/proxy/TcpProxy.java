@@ -31,9 +31,20 @@ import java.util.function.Function;
  * control methods hop onto it and block the caller (never call them from an event loop) until done.
  *
  * <p>Each accepted connection is labelled with a <em>source</em>, computed from the remote host by
- * {@code sourceOf} (e.g. 127.0.0.12 -> "n2"). {@link #refuse} closes the open connections of refused
- * sources and closes new ones at once; {@link #delay} holds every chunk for the given time in each
- * direction, keeping order.
+ * {@code sourceOf} (e.g. 127.0.0.12 -> "n2"). Two kinds of cut:
+ * <ul>
+ *   <li>{@link #refuse}: the open connections of refused sources are closed and new ones are closed on
+ *       accept (a partition that refuses, like a host that answers with a reset);</li>
+ *   <li>{@link #drop}: silent. The open connections of dropped sources stay open but nothing flows
+ *       either way, and new ones are accepted but not forwarded (like packets dropped on the wire:
+ *       senders' writes fill the socket buffers, then block; nobody sees a close, a reset or an error
+ *       until their own timeouts fire). On heal everything held flows again, in order, and held new
+ *       connections are connected to the target, as TCP retransmission would deliver it after a
+ *       partition shorter than the connections' timeouts. A close from either side during the cut is
+ *       passed on after the heal, behind the bytes sent before it.</li>
+ * </ul>
+ * A source both refused and dropped is refused. {@link #delay} holds every chunk for the given time in
+ * each direction, keeping order.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -51,6 +62,7 @@ public final class TcpProxy implements AutoCloseable {
     private InetSocketAddress address;
     private volatile InetSocketAddress target;
     private Set<String> refused = Set.of();
+    private Set<String> dropped = Set.of();
     private long delayMs;
     private long accepted;
     private long rejected;
@@ -126,6 +138,45 @@ public final class TcpProxy implements AutoCloseable {
         return onContext(() -> Future.succeededFuture(refused));
     }
 
+    /**
+     * Drops the traffic of the given sources silently from now on (replacing the previous set): their
+     * open connections stay open and are held (nothing is forwarded either way), new ones are accepted
+     * and held unconnected. Sources no longer in the set flow again, with everything held. An empty set
+     * heals. See the class comment.
+     *
+     * @return the number of open connections held now
+     */
+    public int drop(Set<String> sources) throws Exception {
+        Set<String> copy = Set.copyOf(sources);
+        return onContext(() -> {
+            dropped = copy;
+            int held = 0;
+            for (Link l : Set.copyOf(links)) {
+                boolean hold = copy.contains(l.source);
+                if (hold && !l.held) {
+                    l.hold();
+                } else if (!hold && l.held) {
+                    l.release();
+                }
+                if (hold) {
+                    held++;
+                }
+            }
+            return Future.succeededFuture(held);
+        });
+    }
+
+    /** The sources whose traffic is currently dropped. */
+    public Set<String> dropped() throws Exception {
+        return onContext(() -> Future.succeededFuture(dropped));
+    }
+
+    /** Ends every cut: nothing refused, nothing dropped (held traffic flows again). */
+    public void heal() throws Exception {
+        refuse(Set.of());
+        drop(Set.of());
+    }
+
     /** Delays every chunk by {@code delay} in each direction (zero: no delay for new data). */
     public void delay(Duration delay) throws Exception {
         long ms = Math.max(0, delay.toMillis());
@@ -187,26 +238,15 @@ public final class TcpProxy implements AutoCloseable {
         in.pause();
         Link link = new Link(source, in);
         links.add(link);
-        in.closeHandler(v -> link.ended(in));
+        // The end, not the close: a paused socket's close event comes before the bytes it still
+        // buffers, its end comes after them.
+        in.endHandler(v -> link.ended(in));
         in.exceptionHandler(e -> link.close());
-        InetSocketAddress t = target;
-        client.connect(t.getPort(), t.getHostString()).onComplete(ar -> {
-            if (ar.failed()) {
-                link.close();
-                return;
-            }
-            NetSocket out = ar.result();
-            link.out = out;
-            if (link.closed) {
-                out.close();
-                return;
-            }
-            out.closeHandler(v -> link.ended(out));
-            out.exceptionHandler(e -> link.close());
-            link.up = new Direction(link, in, out);
-            link.down = new Direction(link, out, in);
-            in.resume();
-        });
+        if (dropped.contains(source)) {
+            link.held = true; // accepted, connected to the target only when the cut heals
+            return;
+        }
+        link.connect();
     }
 
     private int closeWhere(java.util.function.Predicate<Link> which) {
@@ -240,10 +280,59 @@ public final class TcpProxy implements AutoCloseable {
         Direction up;
         Direction down;
         boolean closed;
+        /** Silently cut: nothing flows either way until released. */
+        boolean held;
+        private boolean connecting;
 
         Link(String source, NetSocket in) {
             this.source = source;
             this.in = in;
+        }
+
+        void connect() {
+            connecting = true;
+            InetSocketAddress t = target;
+            client.connect(t.getPort(), t.getHostString()).onComplete(ar -> {
+                if (ar.failed()) {
+                    close();
+                    return;
+                }
+                NetSocket o = ar.result();
+                out = o;
+                if (closed) {
+                    o.close();
+                    return;
+                }
+                o.endHandler(v -> ended(o));
+                o.exceptionHandler(e -> close());
+                up = new Direction(this, in, o, true); // in was paused on accept
+                down = new Direction(this, o, in, false);
+                up.flow();
+                down.flow();
+            });
+        }
+
+        /** Stops both directions where they are (a silent cut). */
+        void hold() {
+            held = true;
+            if (up != null) {
+                up.flow();
+                down.flow();
+            }
+        }
+
+        /** Lets everything held flow again; a connection accepted during the cut is connected now. */
+        void release() {
+            held = false;
+            if (closed) {
+                return;
+            }
+            if (!connecting) {
+                connect();
+            } else if (up != null) {
+                up.unhold();
+                down.unhold();
+            }
         }
 
         /**
@@ -288,10 +377,11 @@ public final class TcpProxy implements AutoCloseable {
         private boolean paused;
         private boolean closeWhenFlushed;
 
-        Direction(Link link, NetSocket from, NetSocket to) {
+        Direction(Link link, NetSocket from, NetSocket to, boolean fromPaused) {
             this.link = link;
             this.from = from;
             this.to = to;
+            this.paused = fromPaused;
             from.handler(this::onData);
             to.drainHandler(v -> flow());
         }
@@ -300,7 +390,7 @@ public final class TcpProxy implements AutoCloseable {
             if (link.closed) {
                 return;
             }
-            if (delayMs == 0 && queue.isEmpty()) {
+            if (delayMs == 0 && queue.isEmpty() && !link.held) {
                 to.write(buf);
             } else {
                 queue.add(new Pending(buf, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs)));
@@ -311,7 +401,7 @@ public final class TcpProxy implements AutoCloseable {
         }
 
         private void schedule() {
-            if (timer >= 0 || queue.isEmpty()) {
+            if (timer >= 0 || queue.isEmpty() || link.held) {
                 return;
             }
             long waitMs = TimeUnit.NANOSECONDS.toMillis(queue.peek().due - System.nanoTime());
@@ -323,7 +413,7 @@ public final class TcpProxy implements AutoCloseable {
 
         private void release() {
             long now = System.nanoTime();
-            while (!queue.isEmpty() && queue.peek().due <= now && !link.closed) {
+            while (!queue.isEmpty() && queue.peek().due <= now && !link.closed && !link.held) {
                 Pending p = queue.poll();
                 queuedBytes -= p.buf.length();
                 to.write(p.buf);
@@ -336,12 +426,20 @@ public final class TcpProxy implements AutoCloseable {
             flow();
         }
 
-        /** Pauses the reading side while the writing side or the delay queue is full; resumes after. */
-        private void flow() {
+        /** After a silent cut: what was queued goes out when due (at once if overdue), reading resumes. */
+        void unhold() {
+            release();
+        }
+
+        /**
+         * Pauses the reading side while the link is held, or the writing side or the delay queue is
+         * full; resumes after.
+         */
+        void flow() {
             if (link.closed) {
                 return;
             }
-            boolean full = to.writeQueueFull() || queuedBytes > MAX_QUEUED_BYTES;
+            boolean full = link.held || to.writeQueueFull() || queuedBytes > MAX_QUEUED_BYTES;
             if (full && !paused) {
                 paused = true;
                 from.pause();

@@ -28,7 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A stand-in for the reference node (Contract 2 flags, {@code GET /health}), small and fast to start,
  * so the local environment's process, proxy and database handling can be tested without the real
- * cluster. Its "cluster" is a heartbeat over TCP: each node keeps a connection to every peer's
+ * cluster ({@code GET /clock} answers its wall clock, for clock skew). Its "cluster" is a heartbeat over TCP: each node keeps a connection to every peer's
  * advertised (proxied) address, bound to its {@code --bind-host}, and its view is itself plus the
  * peers heard from in the last second, in either direction. Its database check is {@code SELECT 1}
  * through {@code --pg-url}.
@@ -79,6 +79,14 @@ public final class FakeNode {
                     + "],\"db\":\"" + (up ? "up" : "down") + "\"}";
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders(up ? 200 : 503, bytes.length);
+            try (OutputStream o = ex.getResponseBody()) {
+                o.write(bytes);
+            }
+        });
+        http.createContext("/clock", ex -> {
+            // the wall clock as this process sees it (a fake clock moves it)
+            byte[] bytes = Long.toString(System.currentTimeMillis()).getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, bytes.length);
             try (OutputStream o = ex.getResponseBody()) {
                 o.write(bytes);
             }

@@ -23,6 +23,10 @@ class InterruptCleanupTest {
     @Test
     void sigintOfTheHarnessLeavesNoNodeAndNoDatabase(@TempDir Path dir) throws Exception {
         Process harness = new ProcessBuilder(
+                // SIGINT back to its default: a build started in the background of a script (nohup
+                // ... &) ignores it, and an ignored signal stays ignored in every child, so the
+                // harness would never see the Ctrl-C this test sends (coreutils' env, 8.31 and later)
+                "env", "--default-signal=INT",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx128m", "-cp", System.getProperty("java.class.path"), InterruptedHarness.class.getName(), dir.toString())
                 .redirectErrorStream(true).start();

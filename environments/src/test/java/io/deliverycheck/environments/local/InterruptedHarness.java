@@ -5,8 +5,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * A harness that sets up a local environment of fake nodes, prints the PIDs it started, and waits to
- * be interrupted: the cleanup test sends it SIGINT/SIGTERM and checks that nothing outlives it.
+ * A harness that sets up a local environment of fake nodes, prints the PIDs it started (nodes, then
+ * the postmaster), its reaper's and its registry file, and waits to be interrupted: the cleanup
+ * tests send it SIGINT or SIGKILL and check that nothing outlives it.
  */
 public final class InterruptedHarness {
 
@@ -18,6 +19,8 @@ public final class InterruptedHarness {
             List<Long> pids = new java.util.ArrayList<>(env.pids().values());
             pids.add(env.database().postmasterPid());
             System.out.println("PIDS " + pids.stream().map(String::valueOf).reduce((a, b) -> a + " " + b).orElse(""));
+            System.out.println("REAPER " + io.deliverycheck.environments.process.OwnedProcesses.reaperPid());
+            System.out.println("REGISTRY " + io.deliverycheck.environments.process.OwnedProcesses.registryFile());
             System.out.flush();
             Thread.sleep(Long.MAX_VALUE); // until interrupted: that is the point of this program
         }

@@ -71,7 +71,7 @@ class LocalEnvironmentNodeTest {
         } finally {
             env.close();
         }
-        assertEquals(List.of(), ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList());
+        assertEquals(List.of(), io.deliverycheck.environments.process.OwnedProcesses.leftovers());
         assertFalse(env.database().running());
     }
 
@@ -102,6 +102,6 @@ class LocalEnvironmentNodeTest {
         List<String> lines = java.nio.file.Files.readAllLines(history);
         assertEquals(2 * plan.faults().size(), lines.size());
         assertTrue(lines.stream().noneMatch(l -> l.contains("\"error\"")), String.join("\n", lines));
-        assertEquals(List.of(), ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList());
+        assertEquals(List.of(), io.deliverycheck.environments.process.OwnedProcesses.leftovers());
     }
 }

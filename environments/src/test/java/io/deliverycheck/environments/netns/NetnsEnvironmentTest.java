@@ -71,7 +71,7 @@ class NetnsEnvironmentTest {
         String netns = Shell.system().run(List.of("ip", "netns", "list")).output();
         assertFalse(links.contains(net.bridge()), "bridge removed: " + links);
         assertFalse(netns.contains(net.namespace("n1")), "namespaces removed: " + netns);
-        assertEquals(List.of(), ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList());
+        assertEquals(List.of(), io.deliverycheck.environments.process.OwnedProcesses.leftovers());
     }
 
     @Test
@@ -94,6 +94,6 @@ class NetnsEnvironmentTest {
         } finally {
             env.close();
         }
-        assertEquals(List.of(), ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList());
+        assertEquals(List.of(), io.deliverycheck.environments.process.OwnedProcesses.leftovers());
     }
 }
