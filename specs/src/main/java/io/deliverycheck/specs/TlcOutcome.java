@@ -15,9 +15,10 @@ import java.util.List;
  * @param errors error messages (severity error, or an error code) in TLC's words
  * @param exitCode TLC's exit code
  * @param version TLC's version line, null when not printed
+ * @param prints the lines the model printed with {@code PrintT(<<"dc-...", ...>>)}, in order
  */
 record TlcOutcome(Kind kind, String property, long distinctStates, long generatedStates, int depth,
-    List<TraceState> trace, List<String> errors, int exitCode, String version) {
+    List<TraceState> trace, List<String> errors, int exitCode, String version, List<String> prints) {
 
   /** Verdicts of a run. */
   enum Kind {

@@ -16,6 +16,8 @@ import java.util.regex.Pattern;
  * one parser per run, fed in output order.
  */
 final class TlcOutputParser {
+  /** How the model's {@code PrintT(<<"dc-...", ...>>)} lines start. */
+  static final String PRINT_PREFIX = "<<\"dc-";
   private static final Pattern START = Pattern.compile("^@!@!@STARTMSG (\\d+):(\\d+) @!@!@$");
   private static final Pattern END = Pattern.compile("^@!@!@ENDMSG (\\d+) @!@!@$");
   private static final Pattern STATS =
@@ -29,6 +31,7 @@ final class TlcOutputParser {
 
   private final List<TlcMessage> messages = new ArrayList<>();
   private final List<String> plain = new ArrayList<>();
+  private final List<String> prints = new ArrayList<>();
   private int code = -1;
   private int severity;
   private StringBuilder text;
@@ -39,6 +42,11 @@ final class TlcOutputParser {
    * @return the message this line completes, or null
    */
   TlcMessage accept(String line) {
+    if (line.startsWith(PRINT_PREFIX)) {
+      // the model's own PrintT lines (trace validation); another message may be open around them
+      prints.add(line);
+      return null;
+    }
     if (text == null) {
       Matcher m = START.matcher(line);
       if (m.matches()) {
@@ -155,7 +163,7 @@ final class TlcOutputParser {
       }
     }
     return new TlcOutcome(kind, kind == TlcOutcome.Kind.ERROR ? null : property, distinct, generated, depth,
-        List.copyOf(trace), List.copyOf(errors), exitCode, version);
+        List.copyOf(trace), List.copyOf(errors), exitCode, version, List.copyOf(prints));
   }
 
   /** Parses the text of a state message ("N: <Action ...>" then "/\ var = value" lines). */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +25,48 @@ class ManifestTest {
     assertTrue(m.tier("nightly").size() >= 1);
     assertEquals(List.of("NoLoss"), Tlc.temporalName(m, m.model("at-most-once").orElseThrow()) == null
         ? List.of() : List.of(Tlc.temporalName(m, m.model("at-most-once").orElseThrow())));
+  }
+
+  @Test
+  void everyV2PropertyHasAModelThatHoldsAndOneThatBreaksIt() {
+    Manifest m = Specs.manifest();
+    assertEquals(List.of("NoLoss", "NoUnresolved"), m.liveness());
+    for (String property : List.of("NoLoss", "NoUnresolved", "NoReorder", "NoMisrouted", "ReceiptsMonotonic")) {
+      assertTrue(m.models().stream().anyMatch(x -> x.expect().equals(property)), property + " is broken by some model");
+      assertTrue(m.models().stream().anyMatch(x -> x.expectsPass() && checks(m, x, property)),
+          property + " holds in some model");
+    }
+  }
+
+  @Test
+  void noLossIsClaimedOnlyWhereFaultsAreFewerThanAttempts() {
+    // The spec's assumption FaultsFewerThanAttempts (MaxFaults < EffMax): every model in which NoLoss must hold
+    // satisfies it, and the models that break NoLoss in a correct mode are the ones outside it.
+    Manifest m = Specs.manifest();
+    int outside = 0;
+    for (Model model : m.models()) {
+      Map<String, String> c = ModelConfig.constants(m.dir().resolve(model.config()));
+      int effMax = c.get("Mode").equals("\"at-most-once\"") ? 1 : Integer.parseInt(c.get("MaxAttempts"));
+      boolean assumption = Integer.parseInt(c.get("MaxFaults")) < effMax;
+      if (model.expectsPass() && checks(m, model, "NoLoss")) {
+        assertTrue(assumption, model.name() + " claims NoLoss outside FaultsFewerThanAttempts");
+      }
+      if (model.expect().equals("NoLoss") && c.get("Bugs").equals("{}")) {
+        assertTrue(!assumption, model.name() + " loses a message inside the assumption");
+        outside++;
+      }
+    }
+    assertEquals(2, outside, "at-most-once and faults-outlast-attempts");
+  }
+
+  private static boolean checks(Manifest m, Model model, String property) {
+    try {
+      return Files.readAllLines(m.dir().resolve(model.config())).stream()
+          .filter(l -> l.startsWith("INVARIANT") || l.startsWith("PROPERT"))
+          .anyMatch(l -> List.of(l.split("\\s+")).contains(property));
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
   }
 
   @Test

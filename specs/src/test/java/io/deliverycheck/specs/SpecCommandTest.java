@@ -111,9 +111,10 @@ class SpecCommandTest {
   void traceOfABugHistoryIsNotExplainedExitOne() {
     String h = Specs.dir().resolve("traces/bug-gateway-write-is-delivered.jsonl").toString();
     assertEquals(1, run("trace", "--specs-dir", specs(), h, "--guarantee", "exactly-once"), out + "\n" + err);
-    assertTrue(out.toString().contains("NOT EXPLAINED: no behaviour of the spec in exactly-once mode"), out.toString());
-    assertTrue(out.toString().contains("event 4 is not: line 5 of " + h + ": receipt delivered of m1 for u2/phone"),
+    assertTrue(out.toString().contains("NOT EXPLAINED: 1 part(s) are produced by no behaviour of the spec in exactly-once mode"),
         out.toString());
+    assertTrue(out.toString().contains("the first step the spec cannot explain: line 5 of " + h
+        + ": receipt delivered of m1 for u2/phone"), out.toString());
   }
 
   @Test
@@ -124,5 +125,29 @@ class SpecCommandTest {
     String h = Specs.dir().resolve("traces/ok-exactly-once.jsonl").toString();
     assertEquals(2, run("trace", "--specs-dir", specs(), h, "--guarantee", "maybe-once"));
     assertTrue(err.toString().contains("--guarantee maybe-once: choose"), err.toString());
+    err.getBuffer().setLength(0);
+    assertEquals(2, run("trace", "--specs-dir", specs(), h, "--message", "m9"));
+    assertTrue(err.toString().contains("--message m9: no part of"), err.toString());
+    err.getBuffer().setLength(0);
+    Path bad = tmp.resolve("bad.jsonl");
+    try {
+      Files.writeString(bad, "{\"index\":0,\"time\":0,\"process\":\"c1\",\"type\":\"ok\",\"f\":\"send\",\"value\":{\"id\":\"m1\"}}\n");
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+    assertEquals(2, run("trace", "--specs-dir", specs(), bad.toString()));
+    assertTrue(err.toString().startsWith("deliverycheck spec trace: " + bad + ":1: completion without invocation"), err.toString());
+    assertEquals(1, err.toString().strip().lines().count(), err.toString());
+  }
+
+  @Test
+  void traceOfACorrectHistoryIsExplainedAndShowsItsBehaviour() {
+    String h = Specs.dir().resolve("traces/ok-exactly-once.jsonl").toString();
+    assertEquals(0, run("trace", "--specs-dir", specs(), h, "--message", "m2", "--show-trace"), out + "\n" + err);
+    String o = out.toString();
+    assertTrue(o.contains("EXPLAINED: a behaviour of the spec produces every part"), o);
+    assertTrue(o.contains("message m2 on u2/phone (in the spec's names"), o);
+    assertTrue(o.contains("u2/phone is \"d1\""), o);
+    assertTrue(o.contains("txn[<<\"m\", 2>>] = \"committed\""), o);
   }
 }
