@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deliverycheck.checker.Guarantee;
+import io.deliverycheck.checker.runner.Environment;
 import io.deliverycheck.checker.runner.FaultPlan;
 import io.deliverycheck.checker.runner.Nemesis;
 import io.deliverycheck.checker.runner.RunResult;
@@ -13,8 +14,9 @@ import io.deliverycheck.checker.runner.TestSpec;
 import io.deliverycheck.environments.nemesis.FaultPlans;
 import io.deliverycheck.environments.nemesis.NemesisConfig;
 import io.deliverycheck.environments.nemesis.ScheduledNemesis;
+import io.deliverycheck.systems.RunParameters;
+import io.deliverycheck.systems.Systems;
 import io.deliverycheck.workloads.WorkloadConfig;
-import io.deliverycheck.workloads.Workloads;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,8 +41,12 @@ import java.util.function.BiFunction;
  *
  * Defaults are those of the command: 3 reference nodes with their own embedded PostgreSQL
  * ({@code local} environment), exactly-once, the {@code chat} workload at 10 sends/s over 10 users
- * with 2 devices each, partitions + kills + pauses for 60 s, quiet period 5 s, drain cap 60 s,
- * results under the repository's {@code results/} (see {@link ResultsDir}).
+ * with 2 devices each (2% of chat messages poison), every fault kind the system offers,
+ * composed and overlapping, for 60 s, quiet period 5 s (raised to the
+ * system's retry horizon, 9 s for the reference node), drain cap 60 s, results under the
+ * repository's {@code results/} (see {@link ResultsDir}). {@code system("rabbitmq")}
+ * (with {@code systemOptions("queue-type=classic", ...)}) runs another system under test (module
+ * systems); the guarantee judged is then the system's claim unless {@link Builder#guarantee} is set.
  */
 public final class DeliveryTest {
   private final Builder b;
@@ -53,21 +59,53 @@ public final class DeliveryTest {
     return new Builder();
   }
 
+  /** The system under test with its settings (validated by {@link Builder#build}). */
+  private Systems.Chosen chosen() {
+    return b.chosen();
+  }
+
+  /** The guarantee the checker judges: the one asked for, else what the system claims. */
+  public Guarantee guarantee() {
+    return b.guarantee != null ? b.guarantee : Guarantee.parse(chosen().claims().guarantee());
+  }
+
+  /** The name of the system under test (a system file's {@code name}). */
+  public String system() {
+    return b.described != null ? b.described.name() : b.system;
+  }
+
+  /** The nemesis names the run uses (the default narrowed to what the system offers, see {@link Builder#nemesisDefaulted}). */
+  public List<String> nemesis() {
+    return b.nemesis;
+  }
+
   /** The test as a value: what {@link Runner} runs. */
   public TestSpec spec() {
-    WorkloadConfig wc = WorkloadConfig.defaults(b.seed).withKind(b.workload).withGuarantee(b.guarantee)
+    Systems.Chosen chosen = chosen();
+    Guarantee judged = guarantee();
+    WorkloadConfig wc = WorkloadConfig.defaults(b.seed).withKind(b.workload).withGuarantee(judged)
         .withRate(b.rate).withUsers(b.users, b.devicesPerUser).withToken(b.token);
     if (b.requestTimeout != null) {
       wc = wc.withTimeouts(b.requestTimeout, wc.maxAttempts());
     }
     if (b.poisonFraction >= 0) {
       wc = wc.withPoisonFraction(b.poisonFraction);
+    } else if (!chosen.system().workloads().contains("poison")) {
+      wc = wc.withPoisonFraction(0); // its devices do not play poison: chat stays plain
     }
     final WorkloadConfig workload = wc;
     List<String> faults = NemesisConfig.parse(b.nemesis);
     ObjectNode config = JsonNodeFactory.instance.objectNode();
+    config.put("system", chosen.system().name());
+    if (b.described != null) {
+      config.put("system_file", b.described.file().file().toString());
+    }
+    config.set("system_settings", chosen.settings().toJson());
+    ArrayNode opts = config.putArray("system_options");
+    b.systemOptions.forEach(opts::add);
     config.put("nodes", b.nodes);
     config.put("workload", b.workload);
+    config.put("poison_share", workload.poisonShare());
     ArrayNode n = config.putArray("nemesis");
     faults.forEach(n::add);
     config.put("rate", b.rate);
@@ -76,6 +114,9 @@ public final class DeliveryTest {
     ArrayNode bugs = config.putArray("bugs");
     b.bugs.forEach(bugs::add);
     config.put("env", b.env);
+    if (b.hosts != null) {
+      config.put("hosts", b.hosts.toAbsolutePath().toString());
+    }
     config.put("senders", workload.senders());
     config.put("max_attempts", workload.maxAttempts());
     config.put("request_timeout_ms", workload.requestTimeout().toMillis());
@@ -85,10 +126,12 @@ public final class DeliveryTest {
     return TestSpec.builder()
         .name(b.name)
         .seed(b.seed)
-        .guarantee(b.guarantee)
-        .environment(seed -> Environments.create(b.env, b.nodes, b.guarantee, b.bugs, b.token))
-        .workload(seed -> Workloads.create(workload.withSeed(seed)))
-        .nemesis((nodes, seed, limit) -> nemesis(faults, nodes, seed, limit))
+        .guarantee(judged)
+        .environment(seed -> prepared(chosen.system().environment(new RunParameters(b.nodes, b.env, workload.withSeed(seed), b.hosts),
+            chosen.settings()), seed))
+        .workload(seed -> chosen.system().workload(new RunParameters(b.nodes, b.env, workload.withSeed(seed), b.hosts),
+            chosen.settings()))
+        .nemesis((env, seed, limit) -> nemesis(env, seed, limit))
         .timeLimit(b.timeLimit)
         .quiet(b.quiet)
         .drainCap(b.drainCap)
@@ -98,18 +141,45 @@ public final class DeliveryTest {
         .build();
   }
 
-  private Nemesis nemesis(List<String> faults, List<String> nodes, long seed, Duration limit) {
+  /**
+   * Tells a fresh environment which fault kinds the run may inject ({@link Environment#prepareFaults}):
+   * those of the given plan, else those the nemesis names ({@code all}: every kind).
+   */
+  private Environment prepared(Environment env, long seed) {
+    java.util.Set<String> kinds = new java.util.LinkedHashSet<>();
     if (b.plan != null) {
-      return new ScheduledNemesis(b.plan.apply(nodes, seed));
+      b.plan.apply(env.nodes(), seed).faults().forEach(f -> kinds.add(f.kind()));
+    } else {
+      for (String c : NemesisConfig.parse(b.nemesis)) {
+        kinds.add(NemesisConfig.kindOf(c));
+      }
     }
+    env.prepareFaults(kinds);
+    return env;
+  }
+
+  private Nemesis nemesis(Environment env, long seed, Duration limit) {
+    if (b.plan != null) {
+      return new ScheduledNemesis(b.plan.apply(env.nodes(), seed));
+    }
+    List<String> faults = NemesisConfig.parseFor(b.nemesis, env.faultKinds());
     if (faults.isEmpty()) {
       return new ScheduledNemesis(FaultPlan.empty(seed));
     }
-    long t = Math.max(10, limit.toSeconds());
-    NemesisConfig c = NemesisConfig.of(faults, limit).withTiming(
-        Duration.ofMillis(Math.max(1000, t * 1000 / 20)), Duration.ofMillis(Math.max(2000, t * 1000 / 6)),
-        Duration.ofMillis(Math.max(2000, t * 1000 / 12)), Duration.ofMillis(Math.max(3000, t * 1000 / 5)));
-    return new ScheduledNemesis(FaultPlans.generate(seed, nodes, c));
+    return new ScheduledNemesis(FaultPlans.generate(seed, env, composed(faults, limit)));
+  }
+
+  /**
+   * The default schedule: {@link NemesisConfig#DEFAULT_LANES} lanes of overlapping faults, quiet
+   * intervals in [T/60, T/10] (at least 0.5 and 1 s) and windows log-uniform in [T/60, T/4] (at
+   * least 0.5 and 2 s): for 30 s, 0.5-3 s quiet and 0.5-7.5 s faults, every named kind at least once.
+   */
+  static NemesisConfig composed(List<String> faults, Duration limit) {
+    long ms = Math.max(10_000, limit.toMillis());
+    return NemesisConfig.of(faults, limit).withTiming(
+        Duration.ofMillis(Math.max(500, ms / 60)), Duration.ofMillis(Math.max(1000, ms / 10)),
+        Duration.ofMillis(Math.max(500, ms / 60)), Duration.ofMillis(Math.max(2000, ms / 4)))
+        .withLanes(NemesisConfig.DEFAULT_LANES);
   }
 
   /** Runs the test once with its seed. */
@@ -131,9 +201,13 @@ public final class DeliveryTest {
   public static final class Builder {
     private String name = "default";
     private int nodes = 3;
-    private Guarantee guarantee = Guarantee.EXACTLY_ONCE;
+    private Guarantee guarantee;
+    private String system = Systems.DEFAULT;
+    private io.deliverycheck.systems.file.DescribedSystem described;
+    private List<String> systemOptions = List.of();
     private String workload = "chat";
     private List<String> nemesis = List.of("partition", "kill", "pause");
+    private boolean nemesisDefaulted;
     private BiFunction<List<String>, Long, FaultPlan> plan;
     private Duration timeLimit = Duration.ofSeconds(60);
     private Duration quiet = Duration.ofSeconds(5);
@@ -147,16 +221,39 @@ public final class DeliveryTest {
     private List<String> bugs = List.of();
     private String env = "local";
     private Path results;
+    private Path hosts;
     private String token;
     private TestSpec.ProgressListener progress;
 
     public Builder name(String v) { name = v; return this; }
     public Builder nodes(int v) { nodes = v; return this; }
+    /** The guarantee the checker judges (for the reference system also the nodes' mode); default: what the system claims. */
     public Builder guarantee(Guarantee v) { guarantee = Objects.requireNonNull(v); return this; }
+    /** The system under test by name ({@code reference}, {@code rabbitmq}, ...; {@code deliverycheck systems} lists them). */
+    public Builder system(String v) { system = Objects.requireNonNull(v); return this; }
+    /**
+     * A system described by a file ({@code --system-file}, docs/systems.md), read and validated now:
+     * a bad file throws {@link IllegalArgumentException} with one line naming the field.
+     */
+    public Builder systemFile(Path file) { described = io.deliverycheck.systems.file.DescribedSystem.read(file); return this; }
+    /** The system's {@code K=V} options. */
+    public Builder systemOptions(String... v) { systemOptions = List.of(v); return this; }
+    public Builder systemOptions(List<String> v) { systemOptions = List.copyOf(v); return this; }
     public Builder workload(String v) { workload = v; return this; }
-    /** Fault kinds ({@code partition}, {@code kill}, {@code pause}, {@code db-restart}, {@code link-delay}, {@code device-disconnect}); none for no faults. */
+    /**
+     * Fault kinds ({@code partition}, {@code kill}, {@code pause}, {@code db-restart}, {@code link-delay},
+     * {@code device-disconnect}, {@code power-loss}, {@code clock-skew}, {@code corrupt-file}; also
+     * {@code partition-<shape>}, {@code partition-refuse}, {@code partition-drop}), {@code all} (every kind the environment offers); none for no faults.
+     * {@link #build} refuses a kind the environment cannot inject.
+     */
     public Builder nemesis(String... v) { nemesis = List.of(v); plan = null; return this; }
     public Builder nemesis(List<String> v) { nemesis = List.copyOf(v); plan = null; return this; }
+    /**
+     * The nemesis is the default, not the user's choice: {@link #build} narrows it to the kinds the
+     * system offers (sqs-fifo, one server, has no partition) instead of refusing them; if none is
+     * left, every kind it offers ({@code all}), or none.
+     */
+    public Builder nemesisDefaulted(boolean v) { nemesisDefaulted = v; return this; }
     /** A fixed fault plan made from the nodes and the seed, instead of a generated one. */
     public Builder faultPlan(BiFunction<List<String>, Long, FaultPlan> v) { plan = v; nemesis = List.of(); return this; }
     public Builder timeLimit(Duration v) { timeLimit = v; return this; }
@@ -171,18 +268,35 @@ public final class DeliveryTest {
     public Builder seed(long v) { seed = v; return this; }
     public Builder bugs(String... v) { bugs = List.of(v); return this; }
     public Builder bugs(List<String> v) { bugs = List.copyOf(v); return this; }
-    /** {@code local} (default), {@code netns} or {@code fake} (in-process fake cluster, for demos). */
+    /** {@code local} (default), {@code netns}, {@code ssh} (with {@link #hosts}) or {@code fake} (in-process fake cluster, for demos). */
     public Builder env(String v) { env = v; return this; }
     public Builder results(Path v) { results = v; return this; }
+    /** The hosts file of the {@code ssh} environment (docs/real-hosts.md). */
+    public Builder hosts(Path v) { hosts = v; return this; }
     public Builder token(String v) { token = v; return this; }
     public Builder progress(TestSpec.ProgressListener v) { progress = v; return this; }
 
+    Systems.Chosen chosen() {
+      return described != null ? Systems.choose(described, systemOptions, guarantee, bugs)
+          : Systems.choose(system, systemOptions, guarantee, bugs);
+    }
+
     public DeliveryTest build() {
-      if (!Environments.KINDS.contains(env)) {
-        throw new IllegalArgumentException("--env " + env + ": choose one of " + Environments.KINDS);
+      if (described != null && !system.equals(Systems.DEFAULT)) {
+        throw new IllegalArgumentException("--system " + system + " and --system-file: give one of them");
       }
+      Systems.Chosen chosen = chosen();
       if (nodes < 1 || nodes > 9) {
         throw new IllegalArgumentException("--nodes " + nodes + ": must be between 1 and 9");
+      }
+      if (env.equals("ssh")) {
+        if (hosts == null) {
+          throw new IllegalArgumentException("--env ssh needs --hosts FILE (docs/real-hosts.md)");
+        }
+        io.deliverycheck.environments.ssh.HostsFile.read(hosts)
+            .requireNodes(io.deliverycheck.environments.EnvironmentConfig.defaults(nodes).nodeNames());
+      } else if (hosts != null) {
+        throw new IllegalArgumentException("--hosts is for --env ssh, not --env " + env);
       }
       if (timeLimit.isNegative() || timeLimit.isZero()) {
         throw new IllegalArgumentException("--time-limit " + timeLimit.toSeconds() + ": must be > 0 seconds");
@@ -197,12 +311,48 @@ public final class DeliveryTest {
           }
         }
       }
-      new WorkloadConfig(workload, guarantee, seed, rate, users, devicesPerUser, 0, 3, Duration.ofSeconds(2), 0.2, 0.05, token);
+      Guarantee judged = guarantee != null ? guarantee : Guarantee.parse(chosen.claims().guarantee());
+      WorkloadConfig wc = new WorkloadConfig(workload, judged, seed, rate, users, devicesPerUser, 0, 3,
+          Duration.ofSeconds(2), 0.2, Double.NaN, token);
+      chosen.system().validate(new RunParameters(nodes, env, wc), chosen.settings());
+      java.util.List<String> offered = chosen.system().faults(chosen.settings());
+      if (nemesisDefaulted && plan == null) {
+        List<String> narrowed = NemesisConfig.parse(nemesis).stream()
+            .filter(c -> offered.contains(NemesisConfig.kindOf(c)))
+            .toList();
+        if (narrowed.isEmpty()) {
+          narrowed = NemesisConfig.parseFor(List.of("all"), offered).isEmpty() ? List.of("none") : List.of("all");
+        }
+        nemesis = narrowed;
+      }
+      checkNemesis(nemesis, offered);
+      String missing = chosen.system().missing(chosen.settings());
+      if (missing != null) {
+        throw new IllegalArgumentException((described != null ? "--system-file " + described.file().file() : "--system " + system)
+            + ": " + missing);
+      }
       return new DeliveryTest(this);
     }
 
     public RunResult run() throws SetupException, IOException {
       return build().run();
+    }
+  }
+
+  /**
+   * Refuses, before anything starts, fault names the system cannot suffer: {@code all} means every
+   * kind {@code env} offers ({@link Environment#faultKinds}); a kind it lacks, named explicitly, is
+   * a user error naming what it offers.
+   */
+  static void checkNemesis(List<String> names, Environment env) {
+    checkNemesis(names, env.faultKinds());
+  }
+
+  static void checkNemesis(List<String> names, java.util.Collection<String> kinds) {
+    try {
+      NemesisConfig.parseFor(names, kinds);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--nemesis " + String.join(",", names) + ": " + e.getMessage());
     }
   }
 

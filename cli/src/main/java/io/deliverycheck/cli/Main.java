@@ -5,6 +5,8 @@ import io.deliverycheck.checker.cli.CheckCommand;
 import io.deliverycheck.node.BenchNodeCommand;
 import io.deliverycheck.node.NodeCommand;
 import io.deliverycheck.specs.SpecCommand;
+import io.deliverycheck.systems.bench.BenchSystemsCommand;
+import io.deliverycheck.systems.cli.SystemsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -26,18 +28,23 @@ import picocli.CommandLine.Spec;
       "",
       "Examples:",
       "  deliverycheck test                   run the default verification (60 s)",
+      "  deliverycheck hunt --budget 10m      look for a bug, then shrink it",
       "  deliverycheck check results/default/latest/history.jsonl \\",
       "      --guarantee exactly-once         re-check a stored run",
       "  deliverycheck spec check             model-check the TLA+ spec"
     },
     subcommands = {
       TestCommand.class,
+      HuntCommand.class,
+      ShrinkCommand.class,
       CheckCommand.class,
       NodeCommand.class,
       SpecCommand.class,
       ExportCommand.class,
       ServeCommand.class,
       SuiteCommand.class,
+      SystemsCommand.class,
+      InitCommand.class,
       Main.Bench.class,
       HelpCommand.class
     })
@@ -55,7 +62,7 @@ public final class Main implements Runnable {
       name = "bench",
       mixinStandardHelpOptions = true,
       description = "Benchmarks (results are recorded in docs/benchmarks.md).",
-      subcommands = {BenchCheckerCommand.class, BenchNodeCommand.class})
+      subcommands = {BenchCheckerCommand.class, BenchNodeCommand.class, BenchSystemsCommand.class})
   static final class Bench implements Runnable {
     @Spec CommandSpec spec;
 

@@ -153,7 +153,9 @@ record Suite(String name, String description, List<Entry> entries) {
       TestCommand t = new TestCommand();
       try {
         new CommandLine(t).parseArgs(args.toArray(String[]::new));
-        TestCommand.parseGuarantee(t.guarantee);
+        if (t.guarantee != null) {
+          TestCommand.parseGuarantee(t.guarantee);
+        }
         io.deliverycheck.environments.nemesis.NemesisConfig.parse(t.nemesis);
       } catch (CommandLine.ParameterException | IllegalArgumentException e) {
         throw error(at + ".flags", e.getMessage());

@@ -151,7 +151,8 @@ public final class SuiteCommand implements Callable<Integer> {
     String got = r.verdict() + (r.violations().isEmpty() ? "" : " " + r.violations());
     if (r.error() != null) return "ERROR " + r.error();
     return (r.asExpected() ? "as expected (" : "DIFFERS: expected " + r.entry().expect() + ", got ") + got
-        + (r.asExpected() ? ")" : "") + String.format(Locale.ROOT, " in %.0f s", r.seconds());
+        + (r.asExpected() ? ")" : "") + String.format(Locale.ROOT, " in %.0f s", r.seconds())
+        + (r.harnessErrors().isEmpty() ? "" : "; harness errors: " + String.join("; ", r.harnessErrors()));
   }
 
   static String table(Suite suite, List<SuiteRun.Result> rs) {
@@ -165,7 +166,8 @@ public final class SuiteCommand implements Callable<Integer> {
       b.append(String.format(Locale.ROOT, "  %s  %-" + w + "s  %-8s %-8s %-28s %6.0fs  %s%n", r.asExpected() ? "ok" : "XX",
           r.entry().name(), r.entry().expect() + (r.entry().outcomes().isEmpty() ? "" : "*"), r.verdict(),
           r.violations().isEmpty() ? "-" : String.join(",", r.violations()), r.seconds(),
-          r.error() != null ? r.error() : r.report() == null ? "" : r.report()));
+          (r.harnessErrors().isEmpty() ? "" : "harness errors: " + r.harnessErrors().size() + "; ")
+              + (r.error() != null ? r.error() : r.report() == null ? "" : r.report())));
     }
     if (rs.stream().anyMatch(r -> !r.entry().outcomes().isEmpty())) {
       b.append("  * expects named outcomes among the violations\n");
@@ -185,7 +187,8 @@ public final class SuiteCommand implements Callable<Integer> {
         cases.add(new JUnitXml.Case(e.name(), cls, r.seconds(), JUnitXml.Status.PASSED, null, null, r.report()));
       } else {
         String msg = "expected " + e.expect() + (e.outcomes().isEmpty() ? "" : " with " + e.outcomes()) + ", got "
-            + r.verdict() + (r.violations().isEmpty() ? "" : " " + r.violations());
+            + r.verdict() + (r.violations().isEmpty() ? "" : " " + r.violations())
+            + (r.harnessErrors().isEmpty() ? "" : " with harness errors: " + String.join("; ", r.harnessErrors()));
         String details = (r.report() == null ? "" : "report: " + r.report() + "\n") + repro
             + (e.description() == null ? "" : "about: " + e.description() + "\n");
         cases.add(new JUnitXml.Case(e.name(), cls, r.seconds(), JUnitXml.Status.FAILED, msg, details, r.report()));
@@ -211,6 +214,8 @@ public final class SuiteCommand implements Callable<Integer> {
       if (r.runDir() != null) t.put("run_dir", r.runDir().toString());
       if (r.report() != null) t.put("report", r.report());
       if (r.error() != null) t.put("error", r.error());
+      ArrayNode h = t.putArray("harness_errors");
+      r.harnessErrors().forEach(h::add);
     }
     return o;
   }

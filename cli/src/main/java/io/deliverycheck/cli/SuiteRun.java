@@ -21,13 +21,26 @@ import java.util.function.LongConsumer;
 final class SuiteRun {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** What one entry gave. {@code verdict}: valid, invalid, unknown, or error (no verdict). */
+  /**
+   * What one entry gave. {@code verdict}: valid, invalid, unknown, or error (no verdict);
+   * {@code harnessErrors}: the harness's failed steps (a fault not applied, a node not healthy).
+   */
   record Result(Suite.Entry entry, String verdict, List<String> violations, Path runDir, String report,
-      double seconds, int exitCode, String error) {
+      double seconds, int exitCode, String error, List<String> harnessErrors) {
 
-    /** As the suite expects: the verdict, and every expected outcome among the violations. */
+    Result(Suite.Entry entry, String verdict, List<String> violations, Path runDir, String report,
+        double seconds, int exitCode, String error) {
+      this(entry, verdict, violations, runDir, report, seconds, exitCode, error, List.of());
+    }
+
+    /**
+     * As the suite expects: the verdict, every expected outcome among the violations, and no
+     * harness error unless the verdict is invalid (a run whose faults did not happen proves
+     * nothing; a violation that was observed stands).
+     */
     boolean asExpected() {
-      return verdict.equals(entry.expect()) && violations.containsAll(entry.outcomes());
+      return verdict.equals(entry.expect()) && violations.containsAll(entry.outcomes())
+          && (harnessErrors.isEmpty() || verdict.equals("invalid"));
     }
   }
 
@@ -125,7 +138,13 @@ final class SuiteRun {
         report = runDir.toString();
       }
     }
-    return new Result(e, verdict, violations, runDir, report, seconds(start), code, null);
+    List<String> harness = new ArrayList<>();
+    run.path("harness_error_steps").forEach(x -> harness.add(x.asText()));
+    long count = run.path("harness_error_count").asLong(harness.size());
+    if (harness.size() < count) {
+      harness.add((count - harness.size()) + " more, see " + runDir);
+    }
+    return new Result(e, verdict, violations, runDir, report, seconds(start), code, null, harness);
   }
 
   private static Result error(Suite.Entry e, long start, int code, String why) {

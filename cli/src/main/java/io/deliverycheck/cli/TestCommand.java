@@ -27,8 +27,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code deliverycheck test}: runs a whole verification (set up, workload + faults, heal, drain,
  * check, report) and exits as {@code check} does: 0 valid, 1 invalid, 2 unknown, 3 the history
- * could not be read; 4 when an option is wrong or the set-up failed (the message names what
- * failed and where the logs are).
+ * could not be read; 4 when an option is wrong, the set-up failed (the message names what failed
+ * and where the logs are), or the harness failed at something during the run (a fault not applied
+ * or not healed, a node not healthy again: one line per failed step) and the verdict is not
+ * invalid.
  */
 @Command(
     name = "test",
@@ -38,19 +40,23 @@ import picocli.CommandLine.Spec;
     exitCodeOnExecutionException = 4,
     description = {
       "Run a verification end to end and store it under results/<name>/<timestamp>/.",
-      "Starts a reference cluster with its own PostgreSQL, runs a workload while injecting",
-      "faults, heals, drains, checks the history and writes the report."
+      "Starts a reference cluster with its own PostgreSQL (or, with --system, another",
+      "system under test as private instances), runs a workload while injecting faults,",
+      "heals, drains, checks the history and writes the report."
     },
     footer = {
       "",
       "Exit codes: 0 valid, 1 invalid, 2 unknown, 3 unreadable history,",
-      "4 bad options or set-up failed (nothing was judged).",
+      "4 bad options, set-up failed, or a harness error (a fault not applied",
+      "or not healed, a node not healthy again) in a run that is not invalid.",
       "",
       "Examples:",
       "  deliverycheck test                  3 nodes, exactly-once, 60 s of faults",
       "  deliverycheck test --bug ack-before-commit --nemesis kill,db-restart \\",
       "      --rate 40 --time-limit 30",
       "  deliverycheck test --guarantee at-least-once --runs 5 --seed 100",
+      "  deliverycheck test --system rabbitmq --system-opt queue-type=classic",
+      "  deliverycheck test --system-file examples/reference-node.system.json",
       "  deliverycheck test --bug ack-before-commit \\",
       "      --fault-plan results/x/latest/faults.json"
     })
@@ -60,15 +66,27 @@ public final class TestCommand implements Callable<Integer> {
   @Option(names = "--nodes", paramLabel = "N", defaultValue = "3", description = "Number of nodes (default: ${DEFAULT-VALUE}).")
   int nodes;
 
-  @Option(names = "--guarantee", paramLabel = "G", defaultValue = "exactly-once",
-      description = "at-most-once, at-least-once or exactly-once (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--system", paramLabel = "NAME", defaultValue = "reference",
+      description = "The system under test: reference, rabbitmq, ... (default: ${DEFAULT-VALUE}; `deliverycheck systems` lists them).")
+  String system;
+
+  @Option(names = "--system-file", paramLabel = "FILE",
+      description = "A system described by a file: how its nodes start, are checked and stop, its protocol, claims and faults (docs/systems.md; `deliverycheck init` writes a template).")
+  Path systemFile;
+
+  @Option(names = "--system-opt", paramLabel = "K=V",
+      description = "An option of the system under test (repeatable), e.g. queue-type=classic.")
+  List<String> systemOptions = new ArrayList<>();
+
+  @Option(names = "--guarantee", paramLabel = "G",
+      description = "at-most-once, at-least-once or exactly-once: what the checker judges, and the reference nodes' mode (default: what the system claims; exactly-once for the reference).")
   String guarantee;
 
   @Option(names = "--workload", paramLabel = "W", defaultValue = "chat", description = "chat, payments or poison (default: ${DEFAULT-VALUE}).")
   String workload;
 
   @Option(names = "--nemesis", paramLabel = "FAULT", defaultValue = "partition,kill,pause", split = ",",
-      description = "Faults, any of partition,kill,pause,db-restart,link-delay,device-disconnect (or partition-<shape>), all, or none (default: ${DEFAULT-VALUE}).")
+      description = "Faults, any of partition,kill,pause,db-restart,link-delay,device-disconnect,power-loss,clock-skew,corrupt-file (or partition-<shape>, partition-refuse, partition-drop), all (every kind the system offers but power-loss, clock-skew, corrupt-file, drawn only when named), or none; up to 3 at once, overlapping, each named kind at least once (default: ${DEFAULT-VALUE}).")
   List<String> nemesis;
 
   @Option(names = "--time-limit", paramLabel = "SECONDS", defaultValue = "60", description = "Seconds of workload and faults (default: ${DEFAULT-VALUE}).")
@@ -89,8 +107,11 @@ public final class TestCommand implements Callable<Integer> {
   @Option(names = "--bug", paramLabel = "NAME", description = "A planted bug passed to the nodes (repeatable): ack-before-commit, no-idempotency-key, gateway-write-is-delivered, no-lease, no-dead-letter, no-backoff.")
   List<String> bugs = new ArrayList<>();
 
-  @Option(names = "--env", paramLabel = "ENV", defaultValue = "local", description = "local, netns or fake (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--env", paramLabel = "ENV", defaultValue = "local", description = "local, netns, ssh (with --hosts) or fake (default: ${DEFAULT-VALUE}).")
   String env;
+
+  @Option(names = "--hosts", paramLabel = "FILE", description = "The hosts of --env ssh: addresses, users, keys, which host runs which node, where the database runs (docs/real-hosts.md).")
+  Path hosts;
 
   @Option(names = "--runs", paramLabel = "N", defaultValue = "1", description = "Repeat with seeds seed..seed+N-1 and summarise (default: ${DEFAULT-VALUE}).")
   int runs;
@@ -101,7 +122,8 @@ public final class TestCommand implements Callable<Integer> {
   @Option(names = "--results", paramLabel = "DIR", description = "Results folder (default: results/ of the repository, else ./results).")
   Path results;
 
-  @Option(names = "--quiet-period", paramLabel = "SECONDS", defaultValue = "5", description = "Drain ends after this many seconds without a receive (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--quiet-period", paramLabel = "SECONDS", defaultValue = "5",
+      description = "Drain ends after this many seconds without a receive, at least the system's retry horizon (default: ${DEFAULT-VALUE}).")
   int quietPeriod;
 
   @Option(names = "--drain-cap", paramLabel = "SECONDS", defaultValue = "60", description = "The drain never lasts longer than this many seconds (default: ${DEFAULT-VALUE}).")
@@ -138,13 +160,21 @@ public final class TestCommand implements Callable<Integer> {
       if (runs < 1) {
         throw new IllegalArgumentException("--runs " + runs + ": must be >= 1");
       }
-      DeliveryTest.Builder b = DeliveryTest.builder().name(name).nodes(nodes).guarantee(parseGuarantee(guarantee))
-          .workload(workload).nemesis(nemesis).timeLimit(Duration.ofSeconds(timeLimit)).rate(rate)
-          .users(users).devicesPerUser(devicesPerUser).seed(firstSeed).bugs(bugs).env(env)
+      DeliveryTest.Builder b = DeliveryTest.builder().name(name).nodes(nodes)
+          .system(system).systemOptions(systemOptions)
+          .workload(workload).nemesis(nemesis).nemesisDefaulted(!spec.commandLine().getParseResult().hasMatchedOption("--nemesis"))
+          .timeLimit(Duration.ofSeconds(timeLimit)).rate(rate)
+          .users(users).devicesPerUser(devicesPerUser).seed(firstSeed).bugs(bugs).env(env).hosts(hosts)
           .results(results).quiet(Duration.ofSeconds(quietPeriod)).drainCap(Duration.ofSeconds(drainCap))
           .requestTimeout(Duration.ofMillis(requestTimeoutMs))
           .token(System.getenv("DELIVERYCHECK_TOKEN"))
           .progress(quiet ? null : new ProgressPrinter(human));
+      if (systemFile != null) {
+        b.systemFile(systemFile);
+      }
+      if (guarantee != null) {
+        b.guarantee(parseGuarantee(guarantee));
+      }
       if (requestTimeoutMs <= 0) {
         throw new IllegalArgumentException("--request-timeout-ms " + requestTimeoutMs + ": must be positive");
       }
@@ -173,9 +203,10 @@ public final class TestCommand implements Callable<Integer> {
     for (int i = 0; i < runs; i++) {
       TestSpec run = s.withSeed(firstSeed + i);
       if (!quiet) {
-        human.printf("deliverycheck test %s: seed %d%s, %d nodes (%s), %s, %s workload at %s/s, nemesis %s, %d s%s%n",
-            name, run.seed(), runs > 1 ? " (run " + (i + 1) + " of " + runs + ")" : "", nodes, env,
-            guarantee, workload, fmt(rate), faultPlan != null ? "from " + faultPlan : nemesis.isEmpty() ? "none" : String.join(",", nemesis), timeLimit,
+        human.printf("deliverycheck test %s: seed %d%s, %s%d nodes (%s), %s, %s workload at %s/s, nemesis %s, %d s%s%n",
+            name, run.seed(), runs > 1 ? " (run " + (i + 1) + " of " + runs + ")" : "",
+            systemFile == null && system.equals("reference") ? "" : test.system() + (systemOptions.isEmpty() ? "" : " " + String.join(" ", systemOptions)) + ", ",
+            nodes, env, test.guarantee().wire(), workload, fmt(rate), faultPlan != null ? "from " + faultPlan : test.nemesis().isEmpty() ? "none" : String.join(",", test.nemesis()), timeLimit,
             bugs.isEmpty() ? "" : ", bugs " + String.join(",", bugs));
       }
       RunResult r;
@@ -196,6 +227,13 @@ public final class TestCommand implements Callable<Integer> {
         ProgressPrinter.endLine(human);
       }
       human.println(verdictLine(r));
+      String storm = stormLine(r);
+      if (storm != null) {
+        human.println(storm);
+      }
+      for (String step : harnessErrorLines(r)) {
+        human.println(step);
+      }
       human.println("results: " + r.runDir());
     }
     if (runs > 1) {
@@ -229,15 +267,40 @@ public final class TestCommand implements Callable<Integer> {
     throw new IllegalArgumentException("--guarantee " + g + ": choose at-most-once, at-least-once or exactly-once");
   }
 
-  /** Any invalid run: 1; else any unknown: 2; else 0. */
+  /** Any invalid run: 1; else any run with a harness error: 4; else any unknown: 2; else 0. */
   static int exitCode(List<RunResult> rs) {
     if (rs.stream().anyMatch(r -> r.result().valid() == Validity.INVALID)) {
       return 1;
+    }
+    if (rs.stream().anyMatch(r -> r.harnessErrorCount() > 0)) {
+      return 4;
     }
     if (rs.stream().anyMatch(r -> r.result().valid() == Validity.UNKNOWN)) {
       return 2;
     }
     return 0;
+  }
+
+  /**
+   * One line per step of the harness that failed, headed by what it means for the exit code; none
+   * when nothing failed.
+   */
+  static List<String> harnessErrorLines(RunResult r) {
+    long n = r.harnessErrorCount();
+    if (n == 0) {
+      return List.of();
+    }
+    List<String> lines = new ArrayList<>();
+    lines.add("HARNESS ERRORS (" + n + ")" + (r.result().valid() == Validity.INVALID
+        ? ": the violations above were observed all the same"
+        : ": this run did not test what it claims (exit 4); failed steps:"));
+    for (String step : r.harnessErrors()) {
+      lines.add("  " + step);
+    }
+    if (r.harnessErrors().size() < n) {
+      lines.add("  (" + (n - r.harnessErrors().size()) + " more in " + r.runDir().resolve("results.json") + ")");
+    }
+    return lines;
   }
 
   static String verdictLine(RunResult r) {
@@ -253,11 +316,23 @@ public final class TestCommand implements Callable<Integer> {
         r.drainReason(), r.stats().achievedRate(), r.stats().missedSlots());
   }
 
+  /** The storm signals of results.json's {@code run.storm} as one line; null when the run has none. */
+  static String stormLine(RunResult r) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode results = new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(r.runDir().resolve("results.json").toFile());
+      return io.deliverycheck.checker.runner.StormSignals.line(results.path("run").get("storm"));
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   static String summary(List<RunResult> rs) {
     StringBuilder sb = new StringBuilder("summary of " + rs.size() + " runs:\n");
     for (RunResult r : rs) {
-      sb.append(String.format("  seed %-8d %-8s %-30s %s%n", r.seed(), r.result().valid(),
-          r.result().violations(), r.runDir()));
+      sb.append(String.format("  seed %-8d %-8s %-30s %s%s%n", r.seed(), r.result().valid(),
+          r.result().violations(), r.runDir(),
+          r.harnessErrorCount() > 0 ? "  harness errors: " + r.harnessErrorCount() : ""));
     }
     long valid = rs.stream().filter(r -> r.result().valid() == Validity.VALID).count();
     long invalid = rs.stream().filter(r -> r.result().valid() == Validity.INVALID).count();
@@ -273,6 +348,10 @@ public final class TestCommand implements Callable<Integer> {
       ObjectNode x = r.result().toJson();
       x.put("seed", r.seed());
       x.put("run_dir", r.runDir().toString());
+      x.put("exit_code", r.exitCode());
+      x.put("harness_error_count", r.harnessErrorCount());
+      ArrayNode steps = x.putArray("harness_error_steps");
+      r.harnessErrors().forEach(steps::add);
       a.add(x);
     }
     return o;

@@ -46,6 +46,8 @@ class DeliveryTestExampleTest {
     // Output of one run: VALID (exactly-once): sent_ok 100, owed 400, delivered 400, lost 0, duplicated 0; drain: all-delivered
     System.out.println(TestCommand.verdictLine(r));
     assertEquals(Validity.VALID, r.result().valid(), r.result().summary());
+    assertEquals(List.of(), r.harnessErrors(), "every fault applied and undone, every node healthy again");
+    assertEquals(0, r.exitCode(), "what deliverycheck test would exit with");
     assertTrue(r.result().counts().get("sent_ok") > 50, "most sends were accepted: " + r.result().counts());
     assertEquals("all-delivered", r.drainReason(), "every owed delivery arrived after healing");
     String history = Files.readString(r.history());

@@ -36,6 +36,31 @@ class SuiteTest {
   }
 
   @Test
+  void theNoFalseAlarmsSuiteRunsEachModeUnderEveryFaultOnTenSeeds() throws Exception {
+    Path f = Path.of(System.getProperty("deliverycheck.repo", ".."), "suites", "no-false-alarms.json");
+    Suite s = Suite.load(f);
+    for (String g : List.of("at-most-once", "at-least-once", "exactly-once")) {
+      List<Suite.Entry> mode = s.entries().stream().filter(e -> e.args().contains(g)).toList();
+      assertEquals(10, mode.size(), g);
+      assertTrue(mode.stream().allMatch(e -> e.expect().equals("valid")
+          && e.args().get(e.args().indexOf("--nemesis") + 1).equals("all")
+          && !e.args().contains("--bug")), g);
+    }
+  }
+
+  @Test
+  void anEntryWithHarnessErrorsIsNotAsExpectedUnlessItsVerdictIsInvalid() {
+    Suite.Entry valid = new Suite.Entry("v", null, List.of(), "valid", List.of(), 60);
+    Suite.Entry invalid = new Suite.Entry("i", null, List.of(), "invalid", List.of(), 60);
+    List<String> failed = List.of("nemesis start-partition: IOException: iptables");
+    assertTrue(new SuiteRun.Result(valid, "valid", List.of(), null, null, 1, 0, null, List.of()).asExpected());
+    assertTrue(!new SuiteRun.Result(valid, "valid", List.of(), null, null, 1, 4, null, failed).asExpected(),
+        "a run whose faults did not happen proves nothing");
+    assertTrue(new SuiteRun.Result(invalid, "invalid", List.of("lost"), null, null, 1, 1, null, failed).asExpected(),
+        "a violation observed stands");
+  }
+
+  @Test
   void entriesExpandSeedsAndMergeDefaults() throws Exception {
     Suite s = Suite.load(file("""
         {"name": "n", "defaults": {"time-limit": 5, "env": "fake"},

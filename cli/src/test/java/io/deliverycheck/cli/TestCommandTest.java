@@ -82,4 +82,45 @@ class TestCommandTest {
       assertEquals(0, s.count(), "nothing written for bad options");
     }
   }
+
+  @Test
+  void aFaultThatCannotBeAppliedExitsFourAndNamesTheFailedSteps() throws Exception {
+    Path plan = results.resolve("plan.json");
+    Files.writeString(plan, "{\"seed\": 1, \"faults\": [{\"at_ms\": 100, \"duration_ms\": 300, \"kind\": \"kill\","
+        + " \"detail\": {\"node\": \"n9\"}}]}");
+    Out o = run("test", "--env", "fake", "--time-limit", "2", "--fault-plan", plan.toString(), "--seed", "5",
+        "--results", results.resolve("r").toString());
+    assertEquals(4, o.code(), o.out() + o.err());
+    assertTrue(o.out().contains("HARNESS ERRORS ("), o.out());
+    assertTrue(o.out().contains("this run did not test what it claims (exit 4)"), o.out());
+    assertTrue(o.out().contains("  nemesis kill n9: "), o.out());
+    assertTrue(o.out().contains("  heal: restart n9: "), o.out());
+    JsonNode results = new ObjectMapper().readTree(
+        this.results.resolve("r").resolve("default").resolve("latest").resolve("results.json").toFile());
+    assertTrue(results.get("run").get("harness_errors").size() >= 3, results.get("run").toString());
+    assertEquals(false, results.get("run").get("drain_detail").get("healed").asBoolean());
+  }
+
+  @Test
+  void aFaultTheEnvironmentCannotInjectIsRefusedBeforeSetUp() {
+    io.deliverycheck.checker.runner.Environment onlyKill = new OnlyKill();
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> DeliveryTest.checkNemesis(java.util.List.of("kill", "pause"), onlyKill));
+    assertTrue(e.getMessage().startsWith("--nemesis kill,pause: "), e.getMessage());
+    assertTrue(e.getMessage().contains("cannot suffer the fault 'pause'; it supports: kill"), e.getMessage());
+    DeliveryTest.checkNemesis(java.util.List.of("all"), onlyKill); // all: what it offers
+  }
+
+  /** An environment with one ability: kill. */
+  static final class OnlyKill implements io.deliverycheck.checker.runner.Environment,
+      io.deliverycheck.checker.runner.Killable {
+    @Override public void setup(Path runDir, io.deliverycheck.checker.history.Recorder rec) {}
+    @Override public java.util.List<String> nodes() { return java.util.List.of("n1"); }
+    @Override public java.net.URI clientEndpoint(String node) { return null; }
+    @Override public java.net.URI adminEndpoint(String node) { return null; }
+    @Override public java.util.List<Path> logs() { return java.util.List.of(); }
+    @Override public void kill(String node) {}
+    @Override public void restart(String node) {}
+    @Override public void close() {}
+  }
 }
