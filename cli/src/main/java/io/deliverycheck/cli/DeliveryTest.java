@@ -282,6 +282,7 @@ public final class DeliveryTest {
     }
 
     public DeliveryTest build() {
+      TestSpec.checkName(name);
       if (described != null && !system.equals(Systems.DEFAULT)) {
         throw new IllegalArgumentException("--system " + system + " and --system-file: give one of them");
       }

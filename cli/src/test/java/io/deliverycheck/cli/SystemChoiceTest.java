@@ -62,4 +62,15 @@ class SystemChoiceTest {
         assertEquals(4, code);
         assertEquals("--system-opt window=0: must be >= 1", err.toString(StandardCharsets.UTF_8).lines().findFirst().orElse(""));
     }
+
+    @Test
+    void aBadTestNameExitsFourWithOneLineBeforeAnyRun() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        CommandLine cl = Main.commandLine();
+        cl.setErr(new java.io.PrintWriter(new PrintStream(err, true, StandardCharsets.UTF_8), true));
+        int code = cl.execute("test", "--name", "a=b", "--time-limit", "1");
+        assertEquals(4, code);
+        assertEquals("test name 'a=b': use letters, digits, '.', '_' or '-'",
+                err.toString(StandardCharsets.UTF_8).lines().findFirst().orElse(""));
+    }
 }

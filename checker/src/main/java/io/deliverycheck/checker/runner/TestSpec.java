@@ -46,11 +46,19 @@ public record TestSpec(
     Objects.requireNonNull(workload, "workload");
     Objects.requireNonNull(nemesis, "nemesis");
     Objects.requireNonNull(resultsRoot, "resultsRoot");
-    if (!name.matches("[A-Za-z0-9._-]+")) {
-      throw new IllegalArgumentException("test name '" + name + "': use letters, digits, '.', '_' or '-'");
-    }
+    checkName(name);
     config = config == null ? JsonNodeFactory.instance.objectNode() : config.deepCopy();
     progress = progress == null ? p -> {} : progress;
+  }
+
+  /**
+   * Throws IllegalArgumentException unless {@code name} can be a folder name under results/:
+   * letters, digits, '.', '_' or '-' only (so a command line can check it before any run starts).
+   */
+  public static void checkName(String name) {
+    if (name == null || !name.matches("[A-Za-z0-9._-]+") || name.equals(".") || name.equals("..")) {
+      throw new IllegalArgumentException("test name '" + name + "': use letters, digits, '.', '_' or '-'");
+    }
   }
 
   /** The same test with another seed. */
