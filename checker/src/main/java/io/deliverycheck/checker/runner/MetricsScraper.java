@@ -25,7 +25,8 @@ import java.util.function.Consumer;
  * per node and scrape to {@code metrics.jsonl} (Contract 3):
  * {@code {"time_ms":1234,"node":"n1","metrics":{"deliverycheck_backlog":3,...}}}, time on the
  * history's clock. A node that does not answer (killed, paused) gives
- * {@code "metrics":{}} and an {@code "error"}. Histograms keep their {@code _sum} and {@code _count};
+ * {@code "metrics":{}} and an {@code "error"}. A node without an admin endpoint (null: the
+ * system has none, e.g. a Kafka broker) is not scraped and gives no line. Histograms keep their {@code _sum} and {@code _count};
  * buckets are dropped. A labelled sample is stored under its full name with labels.
  *
  * <p>A node that does not answer is evidence, not a failure. The scraper itself failing (it cannot
@@ -102,7 +103,11 @@ public final class MetricsScraper implements Closeable {
       long timeMs = rec.now() / 1_000_000;
       HttpRequest.Builder req;
       try {
-        req = HttpRequest.newBuilder(env.adminEndpoint(node).resolve("/metrics"))
+        java.net.URI admin = env.adminEndpoint(node);
+        if (admin == null) {
+          continue; // the system has no metrics endpoint (Environment#adminEndpoint): nothing to scrape
+        }
+        req = HttpRequest.newBuilder(admin.resolve("/metrics"))
             .timeout(Duration.ofMillis(800)).GET();
       } catch (RuntimeException e) {
         write(line(timeMs, node, null, e));

@@ -117,6 +117,7 @@ class RunnerTest {
     boolean unhealthy;
     boolean brokenMetricsFile;
     boolean claimsReceipts;
+    boolean noAdminEndpoint;
 
     MemoryEnvironment(boolean failSetup) {
       this.failSetup = failSetup;
@@ -145,7 +146,7 @@ class RunnerTest {
     }
     @Override public List<String> nodes() { return List.of("n1"); }
     @Override public URI clientEndpoint(String node) { return URI.create("http://127.0.0.1:1"); }
-    @Override public URI adminEndpoint(String node) { return URI.create("http://127.0.0.1:1"); }
+    @Override public URI adminEndpoint(String node) { return noAdminEndpoint ? null : URI.create("http://127.0.0.1:1"); }
     @Override public void kill(String node) {}
     @Override public void restart(String node) {}
     @Override public void pause(String node) {}
@@ -266,6 +267,15 @@ class RunnerTest {
     assertTrue(Files.exists(e.runDir().resolve("error.txt")));
     assertTrue(Files.exists(e.runDir().resolve("logs").resolve("n1.log")));
     assertTrue(!Files.exists(e.runDir().resolve("results.json")), "nothing is judged");
+  }
+
+  @Test
+  void aSystemWithoutAnAdminEndpointIsNotScrapedAndNotAnError() throws Exception {
+    env.noAdminEndpoint = true;
+    RunResult r = Runner.run(configured(Duration.ofMillis(300)).build());
+    assertEquals(0, r.exitCode(), r.harnessErrors().toString());
+    assertEquals(List.of(), r.harnessErrors());
+    assertEquals(List.of(), Files.readAllLines(r.runDir().resolve("metrics.jsonl")), "no lines of errors about a missing endpoint");
   }
 
   @Test
