@@ -7,10 +7,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deliverycheck.checker.history.Recorder;
 import io.deliverycheck.checker.runner.ClientDisconnectable;
 import io.deliverycheck.checker.runner.Environment;
+import io.deliverycheck.checker.runner.Fault;
+import io.deliverycheck.checker.runner.FileCorruptible;
 import io.deliverycheck.checker.runner.Grudge;
 import io.deliverycheck.checker.runner.Killable;
 import io.deliverycheck.checker.runner.Partitionable;
 import io.deliverycheck.checker.runner.Pausable;
+import io.deliverycheck.environments.disk.FileCorruption;
 import io.deliverycheck.environments.process.Cleanup;
 import io.deliverycheck.environments.process.Ports;
 import io.deliverycheck.environments.proxy.TcpProxy;
@@ -26,8 +29,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -55,14 +60,23 @@ import java.util.concurrent.TimeUnit;
  * knows a JetStream meta leader ({@code /jsz}), and it has a route to every other server
  * ({@code /routez}).
  *
+ * <p>{@code corrupt-file} (offered with 3 or more servers, so a minority holds no only copy): the
+ * server is SIGKILLed, then bits are flipped in, or bytes cut off the end of, one of its stream
+ * message blocks ({@code jetstream/**}{@code /msgs/*.blk}; any store file when none exists yet), as
+ * Jepsen's NATS 2.12.1 analysis did; it stays down until {@link #restartCorrupted}.
+ *
  * <p>Run folder: {@code nats/<id>/nats.conf} and {@code nats/<id>/jetstream/} (the store),
  * {@code logs/<id>.log} (the server's log), {@code logs/<id>.out} (its stdout and stderr).
  */
-public final class NatsEnvironment implements Environment, Killable, Pausable, Partitionable, ClientDisconnectable {
+public final class NatsEnvironment implements Environment, Killable, Pausable, Partitionable, ClientDisconnectable,
+        FileCorruptible {
 
     private static final String HOST = "127.0.0.1";
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** What corrupt-file damages first: stream message blocks (4 bits, or up to 64 KiB cut). */
+    static final FileCorruption.Target MESSAGE_BLOCKS = new FileCorruption.Target("**/msgs/*.blk",
+            List.of(FileCorruption.Kind.BITFLIP, FileCorruption.Kind.TRUNCATE), 4, 64 << 10);
 
     private final NatsConfig config;
     private final ObjectNode systemOp;
@@ -80,6 +94,7 @@ public final class NatsEnvironment implements Environment, Killable, Pausable, P
     private TcpProxy sink;
     private Vertx vertx;
     private Path logDir;
+    private Path natsDir;
     private String version;
     private boolean closed;
 
@@ -112,6 +127,7 @@ public final class NatsEnvironment implements Environment, Killable, Pausable, P
         }
         Path dir = runDir.toAbsolutePath();
         logDir = dir.resolve("logs");
+        natsDir = dir.resolve("nats");
         Files.createDirectories(logDir);
         cleanup.register();
         try {
@@ -330,6 +346,70 @@ public final class NatsEnvironment implements Environment, Killable, Pausable, P
     @Override
     public void resume(String node) throws Exception {
         server(node).resume();
+    }
+
+    /** The fault kinds of the abilities; corrupt-file only with 3 or more servers (else there is no minority). */
+    @Override
+    public Set<String> faultKinds() {
+        Set<String> kinds = new LinkedHashSet<>(Environment.super.faultKinds());
+        if (corruptibleNodes().isEmpty()) {
+            kinds.remove(Fault.CORRUPT_FILE);
+        }
+        return kinds;
+    }
+
+    @Override
+    public List<String> corruptibleNodes() {
+        return names.size() >= 3 ? List.copyOf(names) : List.of();
+    }
+
+    /** The server's JetStream store directory. */
+    public Path storeDir(String node) {
+        requireSetUp();
+        requireNode(node);
+        return natsDir.resolve(node).resolve("jetstream");
+    }
+
+    /**
+     * SIGKILLs the server, then damages one file of its store: the one {@code detail.corruption}
+     * names (a replay), else one message block chosen from {@code detail.seed} (any store file when
+     * the server has written no message block yet).
+     */
+    @Override
+    public ObjectNode corruptFiles(String node, ObjectNode detail) throws Exception {
+        if (!corruptibleNodes().contains(node)) {
+            throw new IllegalArgumentException("corrupt-file: " + node + " is not one of " + corruptibleNodes()
+                    + " (a cluster of 3 or more servers)");
+        }
+        BrokerProcess p = server(node);
+        p.kill();
+        Path store = storeDir(node);
+        FileCorruption.Corruption c;
+        if (detail.has("corruption")) {
+            c = FileCorruption.Corruption.fromJson(detail.get("corruption"));
+        } else {
+            Random random = new Random(detail.path("seed").asLong(0));
+            try {
+                c = FileCorruption.plan(store, MESSAGE_BLOCKS, random);
+            } catch (IllegalArgumentException noBlockYet) {
+                c = FileCorruption.plan(store, FileCorruption.Target.any(), random);
+            }
+        }
+        FileCorruption.Applied a = FileCorruption.apply(store, c);
+        ObjectNode out = c.toJson();
+        out.put("length_after", a.lengthAfter());
+        if (a.flipsSkipped() > 0) {
+            out.put("flips_skipped", a.flipsSkipped());
+        }
+        return out;
+    }
+
+    /** Starts a corrupted server again (see {@link #restart}); a no-op when it is running. */
+    @Override
+    public void restartCorrupted(String node) throws Exception {
+        if (!server(node).alive()) {
+            restart(node);
+        }
     }
 
     /** The servers; NATS has no database of its own that a partition could isolate. */

@@ -1,6 +1,7 @@
 package io.deliverycheck.systems.nats;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deliverycheck.checker.history.Recorder;
 import io.deliverycheck.checker.runner.Fault;
 import io.deliverycheck.checker.runner.Grudge;
@@ -56,7 +57,7 @@ class NatsEnvironmentTest {
             assertEquals(List.of("n1", "n2", "n3"), env.nodes());
             assertEquals(3, env.pids().size());
             pids.addAll(env.pids().values());
-            assertEquals(Set.of(Fault.PARTITION, Fault.KILL, Fault.PAUSE, Fault.DEVICE_DISCONNECT), env.faultKinds());
+            assertEquals(Set.of(Fault.PARTITION, Fault.KILL, Fault.PAUSE, Fault.DEVICE_DISCONNECT, Fault.CORRUPT_FILE), env.faultKinds());
             assertTrue(Files.size(dir.resolve("logs/n1.log")) > 0, "server log written");
             assertTrue(env.clientEndpoint("n1").toString().startsWith("nats://127.0.0.1:"));
 
@@ -125,6 +126,76 @@ class NatsEnvironmentTest {
         }
         for (long pid : pids) {
             assertFalse(alive(pid), "pid " + pid + " still alive after close");
+        }
+    }
+
+    /**
+     * corrupt-file on one server of three: it is SIGKILLed, one of its message blocks gets exactly
+     * the planned damage, it comes back serving, and the two intact copies still hold every
+     * acknowledged message.
+     */
+    @Test
+    void corruptFileDamagesOneMessageBlockOfAStoppedServer(@TempDir Path dir) throws Exception {
+        NatsEnvironment env = new NatsEnvironment(NatsConfig.defaults());
+        try (Recorder rec = Recorder.open(dir.resolve("history.jsonl")); env) {
+            env.setup(dir, rec);
+            assertEquals(List.of("n1", "n2", "n3"), env.corruptibleNodes());
+            Options opts = new Options.Builder()
+                    .servers(env.nodes().stream().map(n -> env.clientEndpoint(n).toString()).toArray(String[]::new))
+                    .maxReconnects(-1).reconnectWait(Duration.ofMillis(100)).connectionTimeout(Duration.ofSeconds(5))
+                    .build();
+            try (Connection nc = Nats.connect(opts)) {
+                nc.jetStreamManagement().addStream(StreamConfiguration.builder().name("users").subjects("u.>")
+                        .storageType(StorageType.File).replicas(3).build());
+                JetStream js = nc.jetStream();
+                for (int i = 1; i <= 50; i++) {
+                    publish(js, "m" + i);
+                }
+                Path store = env.storeDir("n2");
+                await().atMost(Duration.ofSeconds(20)).until(() -> blocks(store).stream().anyMatch(b -> b.toFile().length() > 0));
+                long pid = env.pids().get("n2");
+                ObjectNode detail = JSON.createObjectNode().put("seed", 7);
+                ObjectNode done = env.corruptFiles("n2", detail);
+                assertFalse(alive(pid), "stopped before its files were touched");
+                assertTrue(done.get("file").asText().endsWith(".blk"), done.toString());
+                Path damaged = store.resolve(done.get("file").asText());
+                if (done.get("kind").asText().equals("truncate")) {
+                    assertEquals(done.get("length").asLong() - done.get("cut_bytes").asLong(), Files.size(damaged), done.toString());
+                } else {
+                    assertEquals(done.get("length").asLong(), Files.size(damaged), done.toString());
+                    assertEquals(4, done.get("flips").size(), done.toString());
+                }
+                assertEquals(done.get("length_after").asLong(), Files.size(damaged));
+                env.restartCorrupted("n2");
+                assertTrue(env.pids().containsKey("n2"), "serving again");
+                env.restartCorrupted("n2"); // idempotent: n2 is running
+                env.awaitHealthy(Duration.ofSeconds(60));
+
+                jsmAddOrUpdate(nc);
+                JetStreamSubscription sub = js.subscribe("u.u2", PullSubscribeOptions.bind("users", "all"));
+                Set<String> wanted = new java.util.TreeSet<>();
+                for (int i = 1; i <= 50; i++) {
+                    wanted.add("m" + i);
+                }
+                List<String> got = consumeUntil(sub, wanted);
+                assertTrue(wanted.containsAll(got), "only what was published: " + got);
+            }
+        }
+        assertEquals(Set.of(Fault.KILL, Fault.PAUSE, Fault.PARTITION, Fault.DEVICE_DISCONNECT),
+                new NatsEnvironment(NatsConfig.defaults().withServers(1)).faultKinds(), "one server is no minority");
+    }
+
+    private static void jsmAddOrUpdate(Connection nc) throws Exception {
+        nc.jetStreamManagement().addOrUpdateConsumer("users", ConsumerConfiguration.builder().durable("all")
+                .filterSubject("u.u2").ackPolicy(AckPolicy.Explicit).ackWait(Duration.ofSeconds(5)).build());
+    }
+
+    private static List<Path> blocks(Path store) throws Exception {
+        if (!Files.isDirectory(store)) {
+            return List.of();
+        }
+        try (var files = Files.walk(store)) {
+            return files.filter(f -> f.toString().endsWith(".blk") && f.getParent().getFileName().toString().equals("msgs")).toList();
         }
     }
 
