@@ -87,6 +87,11 @@ public final class FaultPlans {
         if (choices.isEmpty() || nodes.isEmpty()) {
             return new FaultPlan(seed, faults);
         }
+        // every corrupt-file of the run damages nodes of one minority, fixed for the run and drawn
+        // from a random of its own (the other draws stay as they were): damage stays on disk after
+        // the node restarts, so overlapping or successive corruptions of different minorities would
+        // together damage a majority's copies, a loss no system can be blamed for
+        List<String> corruptMinority = pick(nodes, Math.max(1, (nodes.size() - 1) / 2), new Random(seed ^ 0x636f7272L));
         long limit = config.timeLimit().toMillis();
         int lanes = Math.max(1, config.lanes());
         long[] next = new long[lanes];
@@ -117,14 +122,14 @@ public final class FaultPlans {
             }
             String choice = bag.remove(bag.size() - 1);
             used.add(choice);
-            faults.add(fault(choice, t, d, nodes, hasDb, config, rnd));
+            faults.add(fault(choice, t, d, nodes, corruptMinority, hasDb, config, rnd));
             next[lane] = t + d + between(rnd, config.minInterval(), config.maxInterval());
         }
         for (String choice : choices) {
             long d = config.minDuration().toMillis();
             if (!used.contains(choice) && d <= limit) {
                 long t = (long) (rnd.nextDouble() * (limit - d + 1));
-                faults.add(fault(choice, t, d, nodes, hasDb, config, rnd));
+                faults.add(fault(choice, t, d, nodes, corruptMinority, hasDb, config, rnd));
             }
         }
         return new FaultPlan(seed, faults);
@@ -140,7 +145,8 @@ public final class FaultPlans {
         return Math.min(hi, Math.round(Math.exp(Math.log(lo) + rnd.nextDouble() * (Math.log(hi) - Math.log(lo)))));
     }
 
-    private static Fault fault(String choice, long at, long duration, List<String> nodes, boolean hasDb, NemesisConfig config, Random rnd) {
+    private static Fault fault(String choice, long at, long duration, List<String> nodes, List<String> corruptMinority,
+            boolean hasDb, NemesisConfig config, Random rnd) {
         ObjectNode detail = JsonNodeFactory.instance.objectNode();
         String mode = null;
         if (choice.startsWith("partition-") && Fault.PARTITION_MODES.contains(choice.substring("partition-".length()))) {
@@ -181,9 +187,9 @@ public final class FaultPlans {
                 detail.put("rate", CLOCK_RATES.get(rnd.nextInt(CLOCK_RATES.size())));
             }
             case Fault.CORRUPT_FILE -> {
-                // a minority: 1 .. (n-1)/2 nodes (expand offers the kind from 3 nodes on)
-                int k = 1 + rnd.nextInt(Math.max(1, (nodes.size() - 1) / 2));
-                nodeList(detail.putArray("nodes"), pick(nodes, k, rnd));
+                // 1 .. (n-1)/2 nodes of the run's one minority (expand offers the kind from 3 nodes on)
+                int k = 1 + rnd.nextInt(corruptMinority.size());
+                nodeList(detail.putArray("nodes"), pick(corruptMinority, k, rnd));
                 detail.put("seed", rnd.nextLong());
             }
             default -> throw new IllegalArgumentException("unknown fault choice " + choice);

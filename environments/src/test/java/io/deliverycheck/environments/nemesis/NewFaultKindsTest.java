@@ -120,6 +120,19 @@ class NewFaultKindsTest {
         for (Fault f : FaultPlans.generate(1, List.of("n1", "n2", "n3", "n4", "n5"), c).faults()) {
             assertTrue(f.detail().path("nodes").size() <= 2, f.toString());
         }
+        // damage outlasts a restart, and lanes overlap: every corruption of a run stays within one minority
+        for (long seed = 1; seed <= 20; seed++) {
+            java.util.Set<String> damaged = new java.util.TreeSet<>();
+            for (Fault f : FaultPlans.generate(seed, NODES, c).faults()) {
+                f.detail().path("nodes").forEach(n -> damaged.add(n.asText()));
+            }
+            assertEquals(1, damaged.size(), "seed " + seed + ": " + damaged);
+            java.util.Set<String> of5 = new java.util.TreeSet<>();
+            for (Fault f : FaultPlans.generate(seed, List.of("n1", "n2", "n3", "n4", "n5"), c).faults()) {
+                f.detail().path("nodes").forEach(n -> of5.add(n.asText()));
+            }
+            assertTrue(of5.size() <= 2, "seed " + seed + ": " + of5);
+        }
         Partitioner noDb = new Partitioner();
         noDb.members = NODES;
         for (Fault f : FaultPlans.generate(2, noDb, config(List.of("power-loss"), Duration.ofMinutes(5))).faults()) {

@@ -65,9 +65,10 @@ public final class NatsSystem implements SystemUnderTest {
         return new Claims(settings.getBoolean("ack-sync") ? "exactly-once" : "at-least-once", false, "none", SOURCE);
     }
 
+    /** corrupt-file is drawn only when named (--nemesis corrupt-file); it needs 3 or more servers. */
     @Override
     public List<String> faults(Settings settings) {
-        return List.of(Fault.PARTITION, Fault.KILL, Fault.PAUSE, Fault.DEVICE_DISCONNECT);
+        return List.of(Fault.PARTITION, Fault.KILL, Fault.PAUSE, Fault.DEVICE_DISCONNECT, Fault.CORRUPT_FILE);
     }
 
     @Override
