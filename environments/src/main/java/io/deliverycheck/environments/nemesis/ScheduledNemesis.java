@@ -254,7 +254,7 @@ public final class ScheduledNemesis implements Nemesis {
                     if (others > 0) {
                         value.put("note", "composed with " + others + " other active partition" + (others == 1 ? "" : "s"));
                     }
-                    p.partition(activeGrudge(), f.detail().path("mode").asText("refuse"));
+                    cut(p, activeGrudge(), f.detail().path("mode").asText(null));
                 }
                 case Fault.KILL -> {
                     Killable k = ability(Killable.class, f.kind());
@@ -341,8 +341,8 @@ public final class ScheduledNemesis implements Nemesis {
                     } else {
                         value.put("note", "the other active partitions stay");
                         String mode = active.stream().filter(a -> a.kind().equals(Fault.PARTITION))
-                                .reduce((x, y) -> y).map(a -> a.detail().path("mode").asText("refuse")).orElse("refuse");
-                        p.partition(rest, mode);
+                                .reduce((x, y) -> y).map(a -> a.detail().path("mode").asText(null)).orElse(null);
+                        cut(p, rest, mode);
                     }
                 }
                 case Fault.KILL -> {
@@ -445,6 +445,19 @@ public final class ScheduledNemesis implements Nemesis {
             rec.info(PROCESS, f, value);
         } else {
             rec.info(PROCESS, f, value, error);
+        }
+    }
+
+    /**
+     * Cuts {@code grudge} in {@code mode}; a partition that names no mode (a plan written by hand)
+     * takes the environment's own cut ({@link Partitionable#partition(Grudge)}: refuse locally, a
+     * packet filter's drop in netns and over SSH).
+     */
+    private static void cut(Partitionable p, Grudge grudge, String mode) throws Exception {
+        if (mode == null) {
+            p.partition(grudge);
+        } else {
+            p.partition(grudge, mode);
         }
     }
 

@@ -218,6 +218,40 @@ class NewFaultKindsTest {
     }
 
     /** A partitionable environment with the default mode (refuse) only. */
+    @Test
+    void aPartitionWithoutAModeTakesTheEnvironmentsOwnCut(@TempDir Path dir) throws Exception {
+        // a plan written by hand names no mode; an environment that only drops (netns, ssh) must not be asked to refuse
+        Dropper env = new Dropper();
+        Grudges.Shaped s = Grudges.isolateOne(NODES, new Random(1));
+        assertFalse(s.detail().has("mode"));
+        FaultPlan plan = new FaultPlan(1, List.of(new Fault(0, 50, Fault.PARTITION, s.shape(), s.detail())));
+        ScheduledNemesis nemesis = new ScheduledNemesis(plan);
+        Path history = dir.resolve("h.jsonl");
+        try (Recorder rec = Recorder.open(history)) {
+            nemesis.start(env, rec);
+            await().atMost(Duration.ofSeconds(10)).until(() -> rec.size() == 2);
+            nemesis.healAll();
+        }
+        for (JsonNode op : read(history)) {
+            assertFalse(op.has("error"), op.toString());
+        }
+        assertEquals(List.of("cut", "heal"), env.calls.subList(0, 2), "its own cut, then the heal (healAll may heal again)");
+    }
+
+    private static final class Dropper implements io.deliverycheck.checker.runner.Environment, io.deliverycheck.checker.runner.Partitionable {
+        final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+        @Override public void setup(Path runDir, Recorder rec) { }
+        @Override public List<String> nodes() { return NODES; }
+        @Override public java.net.URI clientEndpoint(String node) { return null; }
+        @Override public java.net.URI adminEndpoint(String node) { return null; }
+        @Override public List<Path> logs() { return List.of(); }
+        @Override public void close() { }
+        @Override public List<String> partitionMembers() { return NODES; }
+        @Override public List<String> partitionModes() { return List.of("drop"); }
+        @Override public void partition(Grudge grudge) { calls.add("cut"); }
+        @Override public void heal() { calls.add("heal"); }
+    }
+
     private static final class Partitioner implements io.deliverycheck.checker.runner.Environment, io.deliverycheck.checker.runner.Partitionable {
         List<String> members = List.of("n1", "n2", "n3", Grudge.DB);
         @Override public void setup(Path runDir, Recorder rec) { }

@@ -8,6 +8,7 @@ import io.deliverycheck.environments.EnvironmentConfig;
 import io.deliverycheck.environments.Environments;
 import io.deliverycheck.environments.local.FakeNode;
 import io.deliverycheck.environments.process.HealthProbe;
+import io.deliverycheck.environments.process.OwnedProcesses;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -222,7 +223,10 @@ class SshEnvironmentTest {
                 assertEquals(List.of(), s.toList());
             }
         }
-        assertEquals(List.of(), ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
-                .filter(p -> p.info().command().map(c -> !c.endsWith("/sshd") && !c.endsWith("/ip")).orElse(true)).toList());
+        // the harness's own children but for its reaper (which lives as long as the harness); a
+        // SIGKILLed one stays "alive" until the JVM's process reaper thread has waited for it
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(List.of(), OwnedProcesses.leftovers().stream()
+                .filter(p -> p.info().command().map(c -> !c.endsWith("/sshd") && !c.endsWith("/ip")).orElse(true))
+                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList(), "the harness's processes left"));
     }
 }

@@ -34,6 +34,7 @@ public final class SshTestbed implements AutoCloseable {
     private final int k;
     private final int count;
     private final List<String> namespaces = new ArrayList<>();
+    private final List<String> veths = new ArrayList<>();
     private final List<Process> sshds = new ArrayList<>();
     private final List<Integer> ports = new ArrayList<>();
     private boolean bridge;
@@ -96,7 +97,9 @@ public final class SshTestbed implements AutoCloseable {
         String routes = sh.check(List.of("ip", "-4", "route", "show"));
         String netns = sh.run(List.of("ip", "netns", "list")).output();
         for (int i = 1; i <= 250; i++) {
-            if (!links.contains("dcs" + i + "br") && !routes.contains("10.78." + i + ".") && !netns.contains("dcs" + i + "-")) {
+            // a veth left by an earlier testbed (its namespace still held by the kernel) takes the index too
+            if (!links.contains("dcs" + i + "br") && !links.contains("dcs" + i + "h") && !routes.contains("10.78." + i + ".")
+                    && !netns.contains("dcs" + i + "-")) {
                 return i;
             }
         }
@@ -158,6 +161,7 @@ public final class SshTestbed implements AutoCloseable {
             namespaces.add(ns);
             String veth = "dcs" + k + "h" + i;
             sh.check(List.of("ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns));
+            veths.add(veth);
             sh.check(List.of("ip", "link", "set", veth, "master", br, "up"));
             inHost(i, "ip", "addr", "add", address(i) + "/24", "dev", "eth0");
             inHost(i, "ip", "link", "set", "eth0", "up");
@@ -262,6 +266,12 @@ public final class SshTestbed implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        // the host end of each veth first: deleting it removes both ends at once, whereas a deleted
+        // namespace may linger in the kernel (sockets of killed processes) and keep its veth alive
+        for (String veth : veths) {
+            quietly(List.of("ip", "link", "del", veth));
+        }
+        veths.clear();
         for (String ns : namespaces) {
             quietly(List.of("ip", "netns", "del", ns));
         }
