@@ -66,6 +66,16 @@ public interface Environment extends AutoCloseable {
     List<Path> logs();
 
     /**
+     * Called once the workload has set up what it needs on the system (topics, streams, queues) and
+     * before any fault. An environment whose faults take back what no disk held ({@link PowerLossable})
+     * makes that set-up durable here, as a deployment that has run a while holds its topology on
+     * disk: a power loss then tests the run's messages, not whether a stream created a second ago
+     * was fsynced. The default does nothing.
+     */
+    default void workloadReady() throws Exception {
+    }
+
+    /**
      * Waits (bounded) until every node is healthy again, as at the end of {@link #setup}; throws
      * naming the unhealthy node and its log. The runner calls it after {@link Nemesis#healAll} and
      * before draining. The default does nothing.

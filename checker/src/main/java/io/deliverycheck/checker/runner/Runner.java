@@ -236,6 +236,7 @@ public final class Runner {
       try {
         workload = spec.workload().create(spec.seed());
         workload.setup(env, rec);
+        env.workloadReady();
       } catch (Exception e) {
         fail("setup", "setting up the workload", e);
         writeErrors();

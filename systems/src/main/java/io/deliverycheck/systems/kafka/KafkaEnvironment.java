@@ -1,14 +1,18 @@
 package io.deliverycheck.systems.kafka;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deliverycheck.checker.history.Recorder;
 import io.deliverycheck.checker.runner.ClientDisconnectable;
 import io.deliverycheck.checker.runner.Environment;
+import io.deliverycheck.checker.runner.Fault;
 import io.deliverycheck.checker.runner.Grudge;
 import io.deliverycheck.checker.runner.Killable;
 import io.deliverycheck.checker.runner.LinkDelayable;
 import io.deliverycheck.checker.runner.Partitionable;
 import io.deliverycheck.checker.runner.Pausable;
+import io.deliverycheck.checker.runner.PowerLossable;
+import io.deliverycheck.environments.disk.PowerLossFs;
 import io.deliverycheck.environments.process.Cleanup;
 import io.deliverycheck.environments.proxy.TcpProxy;
 import org.apache.kafka.common.Uuid;
@@ -25,8 +29,10 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -50,7 +56,12 @@ import java.util.stream.Stream;
  *       half-cut); {@link #delayLinks} holds their bytes.</li>
  * </ul>
  * Faults: {@code kill} = SIGKILL and {@link #restart} on the same data, ports and settings;
- * {@code pause} = SIGSTOP/SIGCONT; {@code partition}; {@code link-delay}; {@code device-disconnect}.
+ * {@code pause} = SIGSTOP/SIGCONT; {@code partition}; {@code link-delay}; {@code device-disconnect};
+ * {@code power-loss} when the run may inject it ({@link #prepareFaults}) and the machine can mount the
+ * power-loss file system: each broker's log directory (its partitions and its KRaft metadata log)
+ * is then {@code power-loss/nI/} on a {@link PowerLossFs} of its own over
+ * {@code power-loss.backing/nI/}, and a power loss SIGKILLs the brokers named at once and drops
+ * every byte they had not fsynced (Kafka's default flush policy leaves flushing to the OS).
  * Healthy ({@link #setup}, {@link #restart}, {@link #awaitHealthy}): every broker is among the
  * cluster's live (registered, unfenced) brokers and answers a request addressed to it.
  *
@@ -65,7 +76,7 @@ import java.util.stream.Stream;
  * the constructor by whoever maps clients and claims onto this environment.
  */
 public final class KafkaEnvironment implements Environment, Killable, Pausable, Partitionable, LinkDelayable,
-        ClientDisconnectable {
+        ClientDisconnectable, PowerLossable {
 
     /**
      * Jars only the brokers have on their class path (resources of this package, copied there by the
@@ -80,6 +91,8 @@ public final class KafkaEnvironment implements Environment, Killable, Pausable, 
     private final Duration retryHorizon;
     private final Cleanup cleanup;
     private final Map<String, KafkaBroker> brokers = new LinkedHashMap<>();
+    private final Map<String, PowerLossFs> powerFs = new LinkedHashMap<>();
+    private boolean wantPowerLoss;
     private KafkaLinks links;
     private KafkaHealth health;
     private String clusterId;
@@ -146,13 +159,37 @@ public final class KafkaEnvironment implements Environment, Killable, Pausable, 
         KafkaLayout layout = new KafkaLayout(nodes);
         String classpath = brokerLib(runDir.resolve("kafka").resolve("lib")) + java.io.File.pathSeparator + config.classpath();
         String localName = localHostName();
+        boolean power;
+        synchronized (this) {
+            power = wantPowerLoss;
+        }
+        if (power) {
+            String problem = PowerLossFs.problem();
+            if (problem != null) {
+                throw new IllegalStateException("power-loss: " + problem);
+            }
+            for (KafkaLayout.Node n : nodes) {
+                PowerLossFs fs = PowerLossFs.mount(runDir.resolve("power-loss.backing").resolve(n.name()),
+                        runDir.resolve("power-loss").resolve(n.name()),
+                        runDir.resolve("logs").resolve("powerlossfs-" + n.name() + ".log"));
+                synchronized (this) {
+                    if (closed) {
+                        fs.close();
+                        throw new IllegalStateException("kafka environment closed during setup");
+                    }
+                    powerFs.put(n.name(), fs);
+                }
+            }
+        }
         for (KafkaLayout.Node n : nodes) {
             Path dir = nodeDir(n.name());
-            Files.createDirectories(dir.resolve("data"));
+            Path data = dataDir(n.name());
+            Files.createDirectories(dir);
+            Files.createDirectories(data);
             Path props = dir.resolve("server.properties");
             Path hosts = dir.resolve("hosts");
             writeAtomically(props, KafkaLayout.propertiesText("kafka " + n.name() + ", cluster " + clusterId + ", written by deliverycheck",
-                    layout.properties(n, dir.resolve("data"), config.broker())));
+                    layout.properties(n, data, config.broker())));
             writeAtomically(hosts, layout.hostsFile(n, localName));
             List<String> cmd = new ArrayList<>();
             cmd.add(config.javaCommand());
@@ -185,6 +222,21 @@ public final class KafkaEnvironment implements Environment, Killable, Pausable, 
             throw new IllegalStateException("kafka environment closed during setup");
         }
         health.await(ids(names), config.startTimeout(), this::exited, this::log);
+        // a cluster that has run a while has its formatted storage on disk: only what the run
+        // writes from here on is at risk in a power loss
+        for (PowerLossFs fs : powerFsList()) {
+            fs.syncAll();
+        }
+    }
+
+    private synchronized List<PowerLossFs> powerFsList() {
+        return List.copyOf(powerFs.values());
+    }
+
+    /** The broker's log directory: on its power-loss file system when it has one. */
+    private synchronized Path dataDir(String node) {
+        PowerLossFs fs = powerFs.get(node);
+        return fs != null ? fs.mountpoint() : nodeDir(node).resolve("data");
     }
 
     /** Writes the {@link #BROKER_LIB} jars into {@code dir}; returns them as a class path. */
@@ -353,6 +405,77 @@ public final class KafkaEnvironment implements Environment, Killable, Pausable, 
         broker(node).resume();
     }
 
+    /** Power-loss is set up only for a run that may inject it (a FUSE mount per broker costs something). */
+    @Override
+    public synchronized void prepareFaults(Set<String> kinds) {
+        wantPowerLoss = kinds.contains(Fault.POWER_LOSS);
+    }
+
+    /** The abilities' kinds; {@code power-loss} only when prepared (and, after setup, mounted). */
+    @Override
+    public synchronized Set<String> faultKinds() {
+        Set<String> kinds = new LinkedHashSet<>(Environment.super.faultKinds());
+        if (!(runDir != null && started ? !powerFs.isEmpty() : wantPowerLoss && PowerLossFs.problem() == null)) {
+            kinds.remove(Fault.POWER_LOSS);
+        }
+        return kinds;
+    }
+
+    /** Makes the workload's topology (its topics, their partitions and the consumer groups' offsets topic) durable on the power-loss file systems; nothing without them. */
+    @Override
+    public void workloadReady() throws Exception {
+        for (PowerLossFs fs : powerFsList()) {
+            fs.syncAll();
+        }
+    }
+
+    /** Every broker (Kafka has no database). */
+    @Override
+    public List<String> powerLossMembers() {
+        return names;
+    }
+
+    /** SIGKILL of the named brokers at once, then every byte they had not fsynced dropped; down until {@link #powerOn}. */
+    @Override
+    public ObjectNode powerOff(List<String> members) throws Exception {
+        List<PowerLossFs> fss = new ArrayList<>();
+        for (String m : members) {
+            broker(m);
+            PowerLossFs fs;
+            synchronized (this) {
+                fs = powerFs.get(m);
+            }
+            if (fs == null) {
+                throw new IllegalStateException("power-loss: kafka " + m + " is not on a power-loss file system"
+                        + " (the run was not prepared for power-loss faults)");
+            }
+            fss.add(fs);
+        }
+        for (String m : members) {
+            broker(m).kill();
+        }
+        long files = 0;
+        long bytes = 0;
+        long ops = 0;
+        for (PowerLossFs fs : fss) {
+            PowerLossFs.Dropped d = fs.drop();
+            files += d.revertedFiles();
+            bytes += d.restoredBytes();
+            ops += d.undoneOps();
+        }
+        return JsonNodeFactory.instance.objectNode().put("reverted_files", files).put("restored_bytes", bytes)
+                .put("undone_ops", ops);
+    }
+
+    /** Starts the named brokers that are down; returns once they are all healthy. Idempotent. */
+    @Override
+    public void powerOn(List<String> members) throws Exception {
+        for (String m : members) {
+            broker(m).start();
+        }
+        health.await(ids(members), config.startTimeout(), this::exited, this::log);
+    }
+
     /**
      * The brokers and {@code clients} (every client of the run): a grudge that names {@code clients}
      * cuts the clients off from the brokers it names against them (their client proxies refuse
@@ -473,6 +596,7 @@ public final class KafkaEnvironment implements Environment, Killable, Pausable, 
             h.close();
         }
         brokerList().parallelStream().forEach(KafkaBroker::stop);
+        powerFsList().forEach(PowerLossFs::close);
         KafkaLinks l;
         synchronized (this) {
             l = links;

@@ -54,7 +54,9 @@ public final class KafkaSystem implements SystemUnderTest {
                 new SystemOption("partitions", "1", List.of(), "partitions per user topic (records are keyed by sender)"),
                 new SystemOption("window", "64", List.of(), "unacknowledged sends per producer (>= 1)"),
                 new SystemOption("producers", "1", List.of(), "producers (each a KafkaProducer with its window)"),
-                new SystemOption("max-poll-records", "500", List.of(), "each device consumer's max.poll.records (Kafka's default)"));
+                new SystemOption("max-poll-records", "500", List.of(), "each device consumer's max.poll.records (Kafka's default)"),
+                new SystemOption("flush-messages", "0", List.of(),
+                        "the brokers' log.flush.interval.messages: fsync every N records (0: Kafka's default, the OS flushes)"));
     }
 
     /** At-least-once and order per sender, for every setting: see docs/systems.md. */
@@ -63,10 +65,18 @@ public final class KafkaSystem implements SystemUnderTest {
         return new Claims("at-least-once", false, "per-sender", SOURCE);
     }
 
-    /** Partitions (between brokers, and between clients and brokers), kill/restart, pause, link delay, client disconnects. */
+    /**
+     * Partitions (between brokers, and between clients and brokers), kill/restart, pause, link delay,
+     * client disconnects; power-loss where the machine can mount the power-loss file system.
+     */
     @Override
     public List<String> faults(Settings settings) {
-        return List.of(Fault.PARTITION, Fault.KILL, Fault.PAUSE, Fault.LINK_DELAY, Fault.DEVICE_DISCONNECT);
+        List<String> f = new java.util.ArrayList<>(List.of(Fault.PARTITION, Fault.KILL, Fault.PAUSE, Fault.LINK_DELAY,
+                Fault.DEVICE_DISCONNECT));
+        if (io.deliverycheck.environments.disk.PowerLossFs.problem() == null) {
+            f.add(Fault.POWER_LOSS);
+        }
+        return f;
     }
 
     @Override
@@ -118,9 +128,11 @@ public final class KafkaSystem implements SystemUnderTest {
     /** The brokers' settings: the environment's defaults with this run's replication, ISR and election. */
     KafkaClusterConfig config(RunParameters run, Settings s) {
         KafkaMapping.Options o = options(run, s);
-        return KafkaClusterConfig.defaults(run.nodes())
+        KafkaClusterConfig c = KafkaClusterConfig.defaults(run.nodes())
                 .with("min.insync.replicas", Integer.toString(o.minInsync()))
                 .with("unclean.leader.election.enable", Boolean.toString(o.uncleanElection()));
+        int flush = atLeast(s, "flush-messages", 0);
+        return flush == 0 ? c : c.with("log.flush.interval.messages", Integer.toString(flush));
     }
 
     /**

@@ -172,6 +172,12 @@ public final class MosquittoEnvironment extends SingleBrokerEnvironment implemen
         return dataDir().resolve("mosquitto.db");
     }
 
+    /** The persistence file is on disk (written whole at autosave and at shutdown). */
+    @Override
+    protected boolean offersPowerLoss() {
+        return true;
+    }
+
     @Override
     protected String problem() {
         try (Socket s = new Socket()) {

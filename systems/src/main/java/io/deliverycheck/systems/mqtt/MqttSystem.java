@@ -73,7 +73,11 @@ public final class MqttSystem implements SystemUnderTest {
      */
     @Override
     public List<String> faults(Settings settings) {
-        return List.of(Fault.PARTITION, Fault.KILL, Fault.PAUSE, Fault.DEVICE_DISCONNECT);
+        List<String> f = new java.util.ArrayList<>(List.of(Fault.PARTITION, Fault.KILL, Fault.PAUSE, Fault.DEVICE_DISCONNECT));
+        if (io.deliverycheck.environments.disk.PowerLossFs.problem() == null) {
+            f.add(Fault.POWER_LOSS); // drawn only when named: the persistence file on a power-loss file system
+        }
+        return f;
     }
 
     @Override

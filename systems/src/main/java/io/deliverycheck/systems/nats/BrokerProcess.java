@@ -157,6 +157,21 @@ public final class BrokerProcess {
         OwnedProcesses.release(process.pid());
     }
 
+    /** The last non-blank line of the first of {@code logs} that has one, shortened; null when none has. */
+    static String lastWords(List<Path> logs) {
+        for (Path log : logs) {
+            try (java.util.stream.Stream<String> lines = Files.lines(log)) {
+                String l = lines.filter(x -> !x.isBlank()).reduce((a, b) -> b).orElse(null);
+                if (l != null) {
+                    return l.length() > 300 ? l.substring(0, 300) + "..." : l.strip();
+                }
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                // not written (yet)
+            }
+        }
+        return null;
+    }
+
     /**
      * Polls {@code problem} until it returns null (healthy), the process exits, or {@code timeout}
      * passes; throws one line naming the process, what it waited for, the last problem and
@@ -169,8 +184,10 @@ public final class BrokerProcess {
         while (true) {
             Integer exit = exitCode();
             if (exit != null || pid() < 0) {
+                String said = lastWords(logs);
                 throw new IllegalStateException(what + " is not running" + (exit == null ? "" : " (exit code " + exit + ")")
-                        + " while waiting until " + waitedFor + "; see " + join(logs));
+                        + " while waiting until " + waitedFor + (said == null ? "" : "; its last words: " + said)
+                        + "; see " + join(logs));
             }
             last = problem.get();
             if (last == null) {

@@ -13,7 +13,9 @@ import io.deliverycheck.checker.runner.Grudge;
 import io.deliverycheck.checker.runner.Killable;
 import io.deliverycheck.checker.runner.Partitionable;
 import io.deliverycheck.checker.runner.Pausable;
+import io.deliverycheck.checker.runner.PowerLossable;
 import io.deliverycheck.environments.disk.FileCorruption;
+import io.deliverycheck.environments.disk.PowerLossFs;
 import io.deliverycheck.environments.process.Cleanup;
 import io.deliverycheck.environments.process.Ports;
 import io.deliverycheck.environments.proxy.TcpProxy;
@@ -65,11 +67,17 @@ import java.util.concurrent.TimeUnit;
  * message blocks ({@code jetstream/**}{@code /msgs/*.blk}; any store file when none exists yet), as
  * Jepsen's NATS 2.12.1 analysis did; it stays down until {@link #restartCorrupted}.
  *
+ * <p>{@code power-loss}, when the run may inject it ({@link #prepareFaults}) and the machine can mount
+ * the power-loss file system: each server's store is {@code power-loss/<id>/} on a {@link PowerLossFs}
+ * of its own over {@code power-loss.backing/<id>/}; a power loss SIGKILLs the servers named at once
+ * and drops every byte they had not fsynced (JetStream fsyncs every {@code sync_interval}, 2 minutes
+ * by default, or on every write with {@code sync_interval: always}).
+ *
  * <p>Run folder: {@code nats/<id>/nats.conf} and {@code nats/<id>/jetstream/} (the store),
  * {@code logs/<id>.log} (the server's log), {@code logs/<id>.out} (its stdout and stderr).
  */
 public final class NatsEnvironment implements Environment, Killable, Pausable, Partitionable, ClientDisconnectable,
-        FileCorruptible {
+        FileCorruptible, PowerLossable {
 
     private static final String HOST = "127.0.0.1";
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
@@ -91,6 +99,8 @@ public final class NatsEnvironment implements Environment, Killable, Pausable, P
     private final Map<String, BrokerProcess> servers = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Cleanup cleanup = new Cleanup("nats-environment", this::close);
+    private final Map<String, PowerLossFs> powerFs = new LinkedHashMap<>();
+    private boolean wantPowerLoss;
     private TcpProxy sink;
     private Vertx vertx;
     private Path logDir;
@@ -150,9 +160,19 @@ public final class NatsEnvironment implements Environment, Killable, Pausable, P
                     }
                 }
             }
+            if (wantPowerLoss) {
+                String problem = PowerLossFs.problem();
+                if (problem != null) {
+                    throw new IllegalStateException("power-loss: " + problem);
+                }
+                for (String n : names) {
+                    powerFs.put(n, PowerLossFs.mount(dir.resolve("power-loss.backing").resolve(n),
+                            dir.resolve("power-loss").resolve(n), logDir.resolve("powerlossfs-" + n + ".log")));
+                }
+            }
             for (String n : names) {
                 Path conf = dir.resolve("nats").resolve(n).resolve("nats.conf");
-                BrokerProcess.writeAtomically(conf, configText(n, dir.resolve("nats").resolve(n).resolve("jetstream")));
+                BrokerProcess.writeAtomically(conf, configText(n, storeDir(n)));
                 servers.put(n, new BrokerProcess("nats " + n, List.of(config.binary(), "-c", conf.toString()),
                         logDir.resolve(n + ".out")));
             }
@@ -161,6 +181,11 @@ public final class NatsEnvironment implements Environment, Killable, Pausable, P
                 p.start();
             }
             awaitHealthy(config.startTimeout());
+            // a cluster that has run a while has its store's skeleton on disk: only what the run
+            // writes from here on is at risk in a power loss
+            for (PowerLossFs fs : powerFsList()) {
+                fs.syncAll();
+            }
         } catch (Exception e) {
             close();
             throw e;
@@ -348,12 +373,18 @@ public final class NatsEnvironment implements Environment, Killable, Pausable, P
         server(node).resume();
     }
 
-    /** The fault kinds of the abilities; corrupt-file only with 3 or more servers (else there is no minority). */
+    /**
+     * The fault kinds of the abilities; corrupt-file only with 3 or more servers (else there is no
+     * minority); power-loss only when prepared (and, after setup, mounted).
+     */
     @Override
-    public Set<String> faultKinds() {
+    public synchronized Set<String> faultKinds() {
         Set<String> kinds = new LinkedHashSet<>(Environment.super.faultKinds());
         if (corruptibleNodes().isEmpty()) {
             kinds.remove(Fault.CORRUPT_FILE);
+        }
+        if (!(logDir != null ? !powerFs.isEmpty() : wantPowerLoss && PowerLossFs.problem() == null)) {
+            kinds.remove(Fault.POWER_LOSS);
         }
         return kinds;
     }
@@ -363,11 +394,84 @@ public final class NatsEnvironment implements Environment, Killable, Pausable, P
         return names.size() >= 3 ? List.copyOf(names) : List.of();
     }
 
-    /** The server's JetStream store directory. */
-    public Path storeDir(String node) {
+    /** The server's JetStream store directory (its power-loss mount, when it has one). */
+    public synchronized Path storeDir(String node) {
         requireSetUp();
         requireNode(node);
-        return natsDir.resolve(node).resolve("jetstream");
+        PowerLossFs fs = powerFs.get(node);
+        return fs != null ? fs.mountpoint() : natsDir.resolve(node).resolve("jetstream");
+    }
+
+    /** Power-loss is set up only for a run that may inject it (a FUSE mount per server costs something). */
+    @Override
+    public synchronized void prepareFaults(Set<String> kinds) {
+        wantPowerLoss = kinds.contains(Fault.POWER_LOSS);
+    }
+
+    /** Makes the workload's topology (its streams and consumers) durable on the power-loss file systems; nothing without them. */
+    @Override
+    public void workloadReady() throws Exception {
+        for (PowerLossFs fs : powerFsList()) {
+            fs.syncAll();
+        }
+    }
+
+    private synchronized List<PowerLossFs> powerFsList() {
+        return List.copyOf(powerFs.values());
+    }
+
+    /** Every server (NATS has no database). */
+    @Override
+    public List<String> powerLossMembers() {
+        return List.copyOf(names);
+    }
+
+    /** SIGKILL of the named servers at once, then every byte they had not fsynced dropped; down until {@link #powerOn}. */
+    @Override
+    public ObjectNode powerOff(List<String> members) throws Exception {
+        List<PowerLossFs> fss = new ArrayList<>();
+        for (String m : members) {
+            server(m);
+            PowerLossFs fs;
+            synchronized (this) {
+                fs = powerFs.get(m);
+            }
+            if (fs == null) {
+                throw new IllegalStateException("power-loss: nats " + m + " is not on a power-loss file system"
+                        + " (the run was not prepared for power-loss faults)");
+            }
+            fss.add(fs);
+        }
+        for (String m : members) {
+            server(m).kill();
+        }
+        long files = 0;
+        long bytes = 0;
+        long ops = 0;
+        for (PowerLossFs fs : fss) {
+            PowerLossFs.Dropped d = fs.drop();
+            files += d.revertedFiles();
+            bytes += d.restoredBytes();
+            ops += d.undoneOps();
+        }
+        return JsonNodeFactory.instance.objectNode().put("reverted_files", files).put("restored_bytes", bytes)
+                .put("undone_ops", ops);
+    }
+
+    /** Starts the named servers that are down, all at once (a quorum must form); returns once each serves. */
+    @Override
+    public void powerOn(List<String> members) throws Exception {
+        for (String m : members) {
+            BrokerProcess p = server(m);
+            if (!p.alive()) {
+                p.start();
+            }
+        }
+        for (String m : members) {
+            BrokerProcess p = server(m);
+            p.awaitUntil(config.startTimeout(), "serving with JetStream enabled", () -> problem(m, false),
+                    List.of(logDir.resolve(m + ".log"), p.outFile()));
+        }
     }
 
     /**
@@ -478,6 +582,7 @@ public final class NatsEnvironment implements Environment, Killable, Pausable, P
             closed = true;
         }
         servers.values().forEach(p -> p.stop(STOP_GRACE));
+        powerFs.values().forEach(PowerLossFs::close);
         clientProxy.values().forEach(TcpProxy::close);
         routeProxy.values().forEach(TcpProxy::close);
         if (sink != null) {

@@ -65,10 +65,15 @@ public final class NatsSystem implements SystemUnderTest {
         return new Claims(settings.getBoolean("ack-sync") ? "exactly-once" : "at-least-once", false, "none", SOURCE);
     }
 
-    /** corrupt-file is drawn only when named (--nemesis corrupt-file); it needs 3 or more servers. */
+    /** corrupt-file and power-loss are drawn only when named (--nemesis corrupt-file); corrupt-file needs 3 or more servers, power-loss a machine that can mount the power-loss file system. */
     @Override
     public List<String> faults(Settings settings) {
-        return List.of(Fault.PARTITION, Fault.KILL, Fault.PAUSE, Fault.DEVICE_DISCONNECT, Fault.CORRUPT_FILE);
+        List<String> f = new java.util.ArrayList<>(List.of(Fault.PARTITION, Fault.KILL, Fault.PAUSE, Fault.DEVICE_DISCONNECT,
+                Fault.CORRUPT_FILE));
+        if (io.deliverycheck.environments.disk.PowerLossFs.problem() == null) {
+            f.add(Fault.POWER_LOSS);
+        }
+        return f;
     }
 
     @Override

@@ -1,10 +1,15 @@
 package io.deliverycheck.systems.nats;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deliverycheck.checker.history.Recorder;
 import io.deliverycheck.checker.runner.ClientDisconnectable;
 import io.deliverycheck.checker.runner.Environment;
+import io.deliverycheck.checker.runner.Fault;
 import io.deliverycheck.checker.runner.Killable;
 import io.deliverycheck.checker.runner.Pausable;
+import io.deliverycheck.checker.runner.PowerLossable;
+import io.deliverycheck.environments.disk.PowerLossFs;
 import io.deliverycheck.environments.process.Cleanup;
 import io.deliverycheck.environments.process.Ports;
 import io.deliverycheck.environments.proxy.TcpProxy;
@@ -16,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,10 +41,17 @@ import java.util.concurrent.TimeUnit;
  * it directly on {@link #brokerPort()}. {@link #setup} runs once and closes everything if it fails;
  * {@link #close} is idempotent, also runs from a shutdown hook, and stops the process by its PID.
  *
- * <p>Run folder: {@code <system>/} (configuration and data), {@code logs/n1.log} (the broker's own
- * log, where it writes one), {@code logs/n1.out} (its stdout and stderr).
+ * <p>{@code power-loss}, for a broker whose subclass offers it ({@link #offersPowerLoss}) in a run
+ * that may inject it ({@link #prepareFaults}): the broker's folder is {@code power-loss/n1/} on a
+ * {@link PowerLossFs} over {@code power-loss.backing/n1/}; the fault SIGKILLs the broker and drops
+ * every byte it had not fsynced, and its end starts it again.
+ *
+ * <p>Run folder: {@code <system>/} (configuration and data; {@code power-loss/n1/} instead with
+ * power-loss), {@code logs/n1.log} (the broker's own log, where it writes one), {@code logs/n1.out}
+ * (its stdout and stderr).
  */
-public abstract class SingleBrokerEnvironment implements Environment, Killable, Pausable, ClientDisconnectable {
+public abstract class SingleBrokerEnvironment implements Environment, Killable, Pausable, ClientDisconnectable,
+        PowerLossable {
 
     /** The only node. */
     public static final String NODE = "n1";
@@ -57,6 +70,8 @@ public abstract class SingleBrokerEnvironment implements Environment, Killable, 
     private BrokerProcess broker;
     private String version;
     private boolean closed;
+    private boolean wantPowerLoss;
+    private PowerLossFs powerFs;
 
     /**
      * @param system the system's short name: the folder of its data, the name of its process
@@ -84,6 +99,14 @@ public abstract class SingleBrokerEnvironment implements Environment, Killable, 
     /** Why the broker does not serve on {@link #brokerPort()} yet, or null when it does. */
     protected abstract String problem();
 
+    /**
+     * Whether this broker keeps data worth a power loss (its files on disk, some of them fsynced).
+     * False by default (a broker that keeps everything in memory loses it all to a kill already).
+     */
+    protected boolean offersPowerLoss() {
+        return false;
+    }
+
     @Override
     public final synchronized void setup(Path runDir, Recorder rec) throws Exception {
         if (logDir != null) {
@@ -93,9 +116,18 @@ public abstract class SingleBrokerEnvironment implements Environment, Killable, 
         logDir = dir.resolve("logs");
         dataDir = dir.resolve(system);
         Files.createDirectories(logDir);
-        Files.createDirectories(dataDir);
         cleanup.register();
         try {
+            if (wantPowerLoss) {
+                String problem = PowerLossFs.problem();
+                if (problem != null) {
+                    throw new IllegalStateException("power-loss: " + problem);
+                }
+                powerFs = PowerLossFs.mount(dir.resolve("power-loss.backing").resolve(NODE), dir.resolve("power-loss").resolve(NODE),
+                        logDir.resolve("powerlossfs-" + NODE + ".log"));
+                dataDir = powerFs.mountpoint();
+            }
+            Files.createDirectories(dataDir);
             version = queryVersion();
             vertx = Vertx.vertx();
             brokerPort = Ports.free(HOST);
@@ -104,9 +136,76 @@ public abstract class SingleBrokerEnvironment implements Environment, Killable, 
             broker = new BrokerProcess(system + " " + NODE, command, logDir.resolve(NODE + ".out"));
             broker.start();
             awaitHealthy(startTimeout);
+            if (powerFs != null) {
+                powerFs.syncAll(); // its configuration and empty store are on disk; what the run writes is at risk
+            }
         } catch (Exception e) {
             close();
             throw e;
+        }
+    }
+
+    /** Power-loss is set up only when the broker offers it and the run may inject it (a FUSE mount costs something). */
+    @Override
+    public synchronized void prepareFaults(Set<String> kinds) {
+        wantPowerLoss = offersPowerLoss() && kinds.contains(Fault.POWER_LOSS);
+    }
+
+    /** The abilities' kinds; {@code power-loss} only when offered and prepared (and, after setup, mounted). */
+    @Override
+    public synchronized Set<String> faultKinds() {
+        Set<String> kinds = new LinkedHashSet<>(Environment.super.faultKinds());
+        if (!(logDir != null ? powerFs != null : wantPowerLoss && PowerLossFs.problem() == null)) {
+            kinds.remove(Fault.POWER_LOSS);
+        }
+        return kinds;
+    }
+
+    /** Makes the workload's topology (queues, streams, sessions) durable on the power-loss file system; nothing without it. */
+    @Override
+    public void workloadReady() throws Exception {
+        PowerLossFs fs;
+        synchronized (this) {
+            fs = powerFs;
+        }
+        if (fs != null) {
+            fs.syncAll();
+        }
+    }
+
+    @Override
+    public List<String> powerLossMembers() {
+        return List.of(NODE);
+    }
+
+    /** SIGKILLs the broker, then drops every byte it had not fsynced; it stays down until {@link #powerOn}. */
+    @Override
+    public ObjectNode powerOff(List<String> members) throws Exception {
+        members.forEach(SingleBrokerEnvironment::requireNode);
+        PowerLossFs fs;
+        synchronized (this) {
+            fs = powerFs;
+        }
+        if (fs == null) {
+            throw new IllegalStateException("power-loss: " + system + " " + NODE + " is not on a power-loss file system"
+                    + " (the run was not prepared for power-loss faults, or " + system + " does not offer them)");
+        }
+        if (members.isEmpty()) {
+            return JsonNodeFactory.instance.objectNode().put("reverted_files", 0).put("restored_bytes", 0).put("undone_ops", 0);
+        }
+        broker().kill();
+        PowerLossFs.Dropped d = fs.drop();
+        return JsonNodeFactory.instance.objectNode().put("reverted_files", d.revertedFiles())
+                .put("restored_bytes", d.restoredBytes()).put("undone_ops", d.undoneOps());
+    }
+
+    /** Starts the broker again when it is down; returns once it serves. Idempotent. */
+    @Override
+    public void powerOn(List<String> members) throws Exception {
+        members.forEach(SingleBrokerEnvironment::requireNode);
+        if (!members.isEmpty() && !broker().alive()) {
+            broker().start();
+            awaitHealthy(startTimeout);
         }
     }
 
@@ -233,6 +332,9 @@ public abstract class SingleBrokerEnvironment implements Environment, Killable, 
         }
         if (broker != null) {
             broker.stop(STOP_GRACE);
+        }
+        if (powerFs != null) {
+            powerFs.close();
         }
         if (clientProxy != null) {
             clientProxy.close();

@@ -2,22 +2,27 @@ package io.deliverycheck.systems.rabbitmq;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.deliverycheck.checker.history.Recorder;
 import io.deliverycheck.checker.runner.ClientDisconnectable;
 import io.deliverycheck.checker.runner.Environment;
+import io.deliverycheck.checker.runner.Fault;
 import io.deliverycheck.checker.runner.Grudge;
 import io.deliverycheck.checker.runner.Killable;
 import io.deliverycheck.checker.runner.LinkDelayable;
 import io.deliverycheck.checker.runner.Partitionable;
 import io.deliverycheck.checker.runner.Pausable;
+import io.deliverycheck.checker.runner.PowerLossable;
+import io.deliverycheck.environments.disk.PowerLossFs;
 import io.deliverycheck.environments.process.Cleanup;
 import io.deliverycheck.environments.process.OwnedProcesses;
-import io.deliverycheck.systems.ServicePorts;
 import io.deliverycheck.environments.proxy.TcpProxy;
+import io.deliverycheck.systems.ServicePorts;
 import io.vertx.core.Vertx;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -32,6 +37,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -62,7 +68,7 @@ import java.util.concurrent.locks.LockSupport;
  * names the member {@code clients} says instead exactly which nodes the clients refuse.
  */
 public final class RabbitCluster implements Environment, Killable, Pausable, Partitionable, LinkDelayable,
-        ClientDisconnectable {
+        ClientDisconnectable, PowerLossable {
     /** The grudge member standing for every client (publishers and devices). */
     public static final String CLIENTS = "clients";
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
@@ -83,6 +89,8 @@ public final class RabbitCluster implements Environment, Killable, Pausable, Par
     private Path home;
     private volatile String version = "unknown";
     private boolean closed;
+    private boolean wantPowerLoss;
+    private final Map<String, PowerLossFs> powerFs = new LinkedHashMap<>();
 
     public RabbitCluster(RabbitConfig config) {
         this.config = config;
@@ -127,6 +135,16 @@ public final class RabbitCluster implements Environment, Killable, Pausable, Par
                     }
                 }
             }
+            if (wantPowerLoss) {
+                String problem = PowerLossFs.problem();
+                if (problem != null) {
+                    throw new IllegalStateException("power-loss: " + problem);
+                }
+                for (String n : names) {
+                    powerFs.put(n, PowerLossFs.mount(dir.resolve("power-loss.backing").resolve(n),
+                            dir.resolve("power-loss").resolve(n), logDir.resolve("powerlossfs-" + n + ".log")));
+                }
+            }
             for (String n : names) {
                 rabbits.put(n, node(n, amqp.get(n), dist.get(n), ebin));
             }
@@ -134,6 +152,7 @@ public final class RabbitCluster implements Environment, Killable, Pausable, Par
                 r.start();
             }
             awaitHealthy(config.startTimeout());
+            workloadReady(); // the formed cluster's state is on disk; what the run writes is at risk
         } catch (Exception e) {
             close();
             throw e;
@@ -149,7 +168,8 @@ public final class RabbitCluster implements Environment, Killable, Pausable, Par
     }
 
     private PrivateRabbit node(String n, int amqpPort, int distPort, Path ebin) throws IOException {
-        Path data = dataRoot.resolve(n);
+        PowerLossFs fs = powerFs.get(n);
+        Path data = fs != null ? fs.mountpoint() : dataRoot.resolve(n);
         StringBuilder conf = new StringBuilder();
         conf.append("listeners.tcp.1 = 127.0.0.1:").append(amqpPort).append('\n');
         conf.append("cluster_formation.peer_discovery_backend = classic_config\n");
@@ -294,6 +314,91 @@ public final class RabbitCluster implements Environment, Killable, Pausable, Par
     @Override
     public void pause(String node) throws Exception {
         started(rabbits, node).pause();
+    }
+
+    /** Power-loss is set up only for a run that may inject it (a FUSE mount per node costs something). */
+    @Override
+    public synchronized void prepareFaults(Set<String> kinds) {
+        wantPowerLoss = kinds.contains(Fault.POWER_LOSS);
+    }
+
+    /** The abilities' kinds; {@code power-loss} only when prepared (and, after setup, mounted). */
+    @Override
+    public synchronized Set<String> faultKinds() {
+        Set<String> kinds = new LinkedHashSet<>(Environment.super.faultKinds());
+        if (!(logDir != null ? !powerFs.isEmpty()
+                : wantPowerLoss && PowerLossFs.problem() == null)) {
+            kinds.remove(Fault.POWER_LOSS);
+        }
+        return kinds;
+    }
+
+    /** Makes the workload's exchanges, queues and bindings durable on the power-loss file systems; nothing without them. */
+    @Override
+    public void workloadReady() throws Exception {
+        List<PowerLossFs> fss;
+        synchronized (this) {
+            fss = List.copyOf(powerFs.values());
+        }
+        for (PowerLossFs fs : fss) {
+            fs.syncAll();
+        }
+    }
+
+    /** Every node (the cluster has no database). */
+    @Override
+    public List<String> powerLossMembers() {
+        return names;
+    }
+
+    /** SIGKILL of the named nodes at once, then every byte they had not fsynced dropped; down until {@link #powerOn}. */
+    @Override
+    public ObjectNode powerOff(List<String> members) throws Exception {
+        List<PowerLossFs> fss = new ArrayList<>();
+        for (String m : members) {
+            started(rabbits, m);
+            PowerLossFs fs;
+            synchronized (this) {
+                fs = powerFs.get(m);
+            }
+            if (fs == null) {
+                throw new IllegalStateException("power-loss: rabbitmq " + m + " is not on a power-loss file system"
+                        + " (the run was not prepared for power-loss faults)");
+            }
+            fss.add(fs);
+        }
+        for (String m : members) {
+            started(rabbits, m).kill();
+        }
+        long files = 0;
+        long bytes = 0;
+        long ops = 0;
+        for (PowerLossFs fs : fss) {
+            PowerLossFs.Dropped d = fs.drop();
+            files += d.revertedFiles();
+            bytes += d.restoredBytes();
+            ops += d.undoneOps();
+        }
+        return JsonNodeFactory.instance.objectNode().put("reverted_files", files)
+                .put("restored_bytes", bytes).put("undone_ops", ops);
+    }
+
+    /**
+     * Starts the named nodes that are down, all before waiting for any (a node restarted after its
+     * peers went down with it waits for them to form the cluster again); returns once each accepts AMQP.
+     */
+    @Override
+    public void powerOn(List<String> members) throws Exception {
+        for (String m : members) {
+            PrivateRabbit r = started(rabbits, m);
+            if (!r.alive()) {
+                r.start();
+            }
+        }
+        long deadline = System.nanoTime() + config.startTimeout().toNanos();
+        for (String m : members) {
+            awaitAmqp(started(rabbits, m), deadline);
+        }
     }
 
     @Override
@@ -532,6 +637,7 @@ public final class RabbitCluster implements Environment, Killable, Pausable, Par
                 Thread.currentThread().interrupt();
             }
         }
+        powerFs.values().forEach(PowerLossFs::close);
         clientProxy.values().forEach(TcpProxy::close);
         distProxy.values().forEach(TcpProxy::close);
         if (vertx != null) {

@@ -62,7 +62,12 @@ public final class RabbitSystem implements SystemUnderTest {
 
     @Override
     public List<String> faults(Settings settings) {
-        return List.of(Fault.PARTITION, Fault.KILL, Fault.PAUSE, Fault.LINK_DELAY, Fault.DEVICE_DISCONNECT);
+        List<String> f = new java.util.ArrayList<>(List.of(Fault.PARTITION, Fault.KILL, Fault.PAUSE, Fault.LINK_DELAY,
+                Fault.DEVICE_DISCONNECT));
+        if (io.deliverycheck.environments.disk.PowerLossFs.problem() == null) {
+            f.add(Fault.POWER_LOSS); // drawn only when named: each node's data directory on a power-loss file system
+        }
+        return f;
     }
 
     @Override

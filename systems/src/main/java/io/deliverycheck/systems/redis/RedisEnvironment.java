@@ -106,6 +106,12 @@ public final class RedisEnvironment extends SingleBrokerEnvironment {
         return List.of(config.binary(), conf.toString());
     }
 
+    /** The AOF and RDB files are on disk, fsynced as {@code appendfsync} says. */
+    @Override
+    protected boolean offersPowerLoss() {
+        return true;
+    }
+
     @Override
     protected String problem() {
         try (Socket s = new Socket()) {

@@ -60,7 +60,11 @@ public final class RedisStreamsSystem implements SystemUnderTest {
 
     @Override
     public List<String> faults(Settings settings) {
-        return List.of(Fault.KILL, Fault.PAUSE, Fault.DEVICE_DISCONNECT);
+        List<String> f = new java.util.ArrayList<>(List.of(Fault.KILL, Fault.PAUSE, Fault.DEVICE_DISCONNECT));
+        if (io.deliverycheck.environments.disk.PowerLossFs.problem() == null) {
+            f.add(Fault.POWER_LOSS); // drawn only when named: the AOF on a power-loss file system
+        }
+        return f;
     }
 
     @Override
