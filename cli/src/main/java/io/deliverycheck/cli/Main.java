@@ -80,7 +80,17 @@ public final class Main implements Runnable {
     }
   }
 
+  /**
+   * Vert.x's HTTP client warns "Connection evicted" on the console each time a pooled connection to a
+   * node is closed, which a run's kills and partitions do dozens of times: expected under faults and
+   * recorded in the history as the ops it affects, so it is kept off the user's terminal. Held here:
+   * java.util.logging keeps loggers only weakly.
+   */
+  private static final java.util.logging.Logger EVICTIONS =
+      java.util.logging.Logger.getLogger("io.vertx.core.http.impl.HttpClientConnectionInternal");
+
   public static void main(String[] args) {
+    EVICTIONS.setLevel(java.util.logging.Level.SEVERE);
     System.exit(commandLine().execute(args));
   }
 

@@ -38,7 +38,7 @@ class SystemChoiceTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> DeliveryTest.builder().system("rabbitmq").nemesis("db-restart").build());
         assertEquals("--nemesis db-restart: the system under test cannot suffer the fault 'db-restart'; it supports: partition, kill, pause,"
-                + " link-delay, device-disconnect", e.getMessage());
+                + " link-delay, device-disconnect, power-loss", e.getMessage());
     }
 
     @Test

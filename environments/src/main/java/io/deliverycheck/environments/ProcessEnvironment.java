@@ -185,6 +185,12 @@ public abstract class ProcessEnvironment implements Environment, Killable, Pausa
         nodes.awaitServing(node, config.startTimeout());
     }
 
+    /** Starts the node's process again; {@link #awaitHealthy} says when it serves. */
+    @Override
+    public final void start(String node) throws Exception {
+        requireNodes().get(node).start();
+    }
+
     @Override
     public final void pause(String node) throws Exception {
         requireNodes().get(node).pause();

@@ -350,10 +350,20 @@ public final class ScheduledNemesis implements Nemesis {
                     if (release(kills, node) > 0) {
                         value.put("note", node + " stays down: another kill of it is active");
                     } else {
-                        k.restart(node);
+                        List<String> others = active.stream().map(Fault::kind).distinct().toList();
+                        if (others.isEmpty()) {
+                            k.restart(node);
+                        } else {
+                            // a restart that waits for the node to serve would block the schedule on a
+                            // fault (a partition from its database, a paused peer) that only the schedule ends
+                            k.start(node);
+                            value.put("note", "started without waiting until it serves: " + String.join(", ", others)
+                                    + " active; its health is checked after the heal");
+                        }
                         killed.remove(node);
                         if (pauses.getOrDefault(node, 0) > 0) {
-                            value.put("note", node + " paused again: a pause of it is active");
+                            String before = value.path("note").asText("");
+                            value.put("note", (before.isEmpty() ? "" : before + "; ") + node + " paused again: a pause of it is active");
                             paused.add(node);
                             ability(Pausable.class, Fault.PAUSE).pause(node);
                         }

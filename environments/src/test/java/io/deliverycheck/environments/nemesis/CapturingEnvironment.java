@@ -70,6 +70,8 @@ final class CapturingEnvironment implements Environment, ClientDisconnectable, D
     /** Like a process: a killed node is no longer stopped; a node that is down cannot be paused; resuming it does nothing. */
     @Override public void kill(String node) { call("kill", node); killed.add(node); paused.remove(node); }
     @Override public void restart(String node) { call("restart", node); killed.remove(node); }
+    /** A restart that does not wait until the node serves (the nemesis's, while other faults are active). */
+    @Override public void start(String node) { call("start", node); killed.remove(node); }
     @Override public void pause(String node) {
         call("pause", node);
         if (killed.contains(node)) {

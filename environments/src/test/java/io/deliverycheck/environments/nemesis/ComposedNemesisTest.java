@@ -124,7 +124,8 @@ class ComposedNemesisTest {
         }
         List<String> calls = List.copyOf(env.calls); // the plan's own steps (healAll's sweep adds more)
         nemesis.healAll();
-        assertEquals(List.of("pause n1", "kill n1", "restart n1", "pause n1", "resume n1"),
+        // the restart comes while partition b and the pause are active: started without waiting until it serves
+        assertEquals(List.of("pause n1", "kill n1", "start n1", "pause n1", "resume n1"),
                 calls.stream().filter(x -> x.endsWith("n1") && !x.startsWith("partition")).toList(), calls.toString());
         List<String> partitions = calls.stream().filter(x -> x.startsWith("partition") || x.equals("heal")).toList();
         assertEquals(4, partitions.size(), partitions.toString());
@@ -136,6 +137,7 @@ class ComposedNemesisTest {
         String text = Files.readString(history);
         assertFalse(text.contains("\"error\""), text);
         assertTrue(text.contains("n1 paused again: a pause of it is active"), text);
+        assertTrue(text.contains("started without waiting until it serves: pause, partition active"), text);
     }
 
     @Test
@@ -155,7 +157,7 @@ class ComposedNemesisTest {
             assertEquals(Set.of("n3"), Set.copyOf(env.paused));
             nemesis.healAll();
         }
-        assertEquals(1, env.calls.stream().filter(x -> x.equals("restart n2")).count(), env.calls.toString());
+        assertEquals(1, env.calls.stream().filter(x -> x.equals("restart n2") || x.equals("start n2")).count(), env.calls.toString());
         assertFalse(env.calls.contains("pause n2"), "n2 was down for its whole pause: " + env.calls);
         assertTrue(env.healthy(), env.calls.toString());
     }

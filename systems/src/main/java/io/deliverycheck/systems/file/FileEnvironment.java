@@ -521,6 +521,12 @@ public final class FileEnvironment implements Environment, Killable, Pausable, P
         await(node, System.nanoTime() + t.toNanos(), t, true);
     }
 
+    /** Starts the node's command again without waiting until it is healthy ({@link #awaitHealthy} says when). */
+    @Override
+    public void start(String node) throws Exception {
+        proc(node).start();
+    }
+
     @Override
     public void pause(String node) throws Exception {
         proc(node).pause();

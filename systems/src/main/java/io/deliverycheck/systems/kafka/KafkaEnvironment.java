@@ -395,6 +395,12 @@ public final class KafkaEnvironment implements Environment, Killable, Pausable, 
         health.await(ids(List.of(node)), config.startTimeout(), this::exited, this::log);
     }
 
+    /** Starts the broker again without waiting until it is healthy ({@link #awaitHealthy} says when). */
+    @Override
+    public void start(String node) throws Exception {
+        broker(node).start();
+    }
+
     @Override
     public void pause(String node) throws Exception {
         broker(node).pause();

@@ -389,6 +389,12 @@ public final class NatsEnvironment implements Environment, Killable, Pausable, P
         return kinds;
     }
 
+    /** Starts a killed server again without waiting until it serves ({@link #awaitHealthy} says when). */
+    @Override
+    public void start(String node) throws Exception {
+        server(node).start();
+    }
+
     @Override
     public List<String> corruptibleNodes() {
         return names.size() >= 3 ? List.copyOf(names) : List.of();

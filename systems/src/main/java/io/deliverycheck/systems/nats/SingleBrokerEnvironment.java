@@ -277,6 +277,13 @@ public abstract class SingleBrokerEnvironment implements Environment, Killable, 
         awaitHealthy(startTimeout);
     }
 
+    /** Starts the killed broker again without waiting until it serves ({@link #awaitHealthy} says when). */
+    @Override
+    public final void start(String node) throws Exception {
+        requireNode(node);
+        broker().start();
+    }
+
     @Override
     public final void pause(String node) throws Exception {
         requireNode(node);

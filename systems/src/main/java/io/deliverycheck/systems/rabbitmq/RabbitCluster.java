@@ -311,6 +311,12 @@ public final class RabbitCluster implements Environment, Killable, Pausable, Par
         awaitAmqp(r, System.nanoTime() + config.startTimeout().toNanos());
     }
 
+    /** Starts the node again without waiting until it accepts AMQP ({@link #awaitHealthy} says when). */
+    @Override
+    public void start(String node) throws Exception {
+        started(rabbits, node).start();
+    }
+
     @Override
     public void pause(String node) throws Exception {
         started(rabbits, node).pause();
