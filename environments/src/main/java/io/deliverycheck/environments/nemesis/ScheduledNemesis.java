@@ -390,8 +390,18 @@ public final class ScheduledNemesis implements Nemesis {
                     }
                 }
                 case Fault.POWER_LOSS -> {
-                    List<String> members = powerLossMembers(f);
-                    ability(PowerLossable.class, f.kind()).powerOn(members);
+                    // a member another active power loss also took down stays down until that one ends
+                    // (powering on one broker of three whose peers are still off: it cannot form a quorum)
+                    List<String> members = new ArrayList<>(powerLossMembers(f));
+                    List<String> still = active.stream().filter(a -> a.kind().equals(Fault.POWER_LOSS))
+                            .flatMap(a -> powerLossMembers(a).stream()).distinct().toList();
+                    members.removeAll(still);
+                    if (!still.isEmpty()) {
+                        value.put("note", "stay down: another active power loss took " + String.join(", ", still));
+                    }
+                    if (!members.isEmpty()) {
+                        ability(PowerLossable.class, f.kind()).powerOn(members);
+                    }
                     poweredOff.removeAll(members);
                 }
                 case Fault.CLOCK_SKEW -> {

@@ -219,6 +219,31 @@ class NewFaultKindsTest {
 
     /** A partitionable environment with the default mode (refuse) only. */
     @Test
+    void aMemberOfTwoOverlappingPowerLossesStaysDownUntilTheLastEnds(@TempDir Path dir) throws Exception {
+        // a broker powered on while its peers are still off cannot form a quorum (Kafka exits): the
+        // shorter power loss inside the longer one powers nothing on
+        CapturingEnvironment env = new CapturingEnvironment(NODES);
+        ObjectNode all = JsonNodeFactory.instance.objectNode().put("db", false);
+        NODES.forEach(all.putArray("nodes")::add);
+        ObjectNode one = JsonNodeFactory.instance.objectNode().put("db", false);
+        one.putArray("nodes").add("n1");
+        FaultPlan plan = new FaultPlan(1, List.of(new Fault(0, 400, Fault.POWER_LOSS, null, all),
+                new Fault(50, 100, Fault.POWER_LOSS, null, one)));
+        ScheduledNemesis nemesis = new ScheduledNemesis(plan);
+        Path history = dir.resolve("h.jsonl");
+        try (Recorder rec = Recorder.open(history)) {
+            nemesis.start(env, rec);
+            await().atMost(Duration.ofSeconds(10)).until(() -> rec.size() == 4);
+            nemesis.healAll();
+        }
+        List<String> power = env.calls.stream().filter(c -> c.startsWith("power")).toList();
+        assertEquals(List.of("powerOff " + NODES, "powerOff [n1]", "powerOn " + NODES), power.subList(0, 3), env.calls.toString());
+        String text = Files.readString(history);
+        assertTrue(text.contains("stay down: another active power loss took"), text);
+        assertFalse(text.contains("\"error\""), text);
+    }
+
+    @Test
     void aPartitionWithoutAModeTakesTheEnvironmentsOwnCut(@TempDir Path dir) throws Exception {
         // a plan written by hand names no mode; an environment that only drops (netns, ssh) must not be asked to refuse
         Dropper env = new Dropper();
