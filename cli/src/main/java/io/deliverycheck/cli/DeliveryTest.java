@@ -41,8 +41,8 @@ import java.util.function.BiFunction;
  *
  * Defaults are those of the command: 3 reference nodes with their own embedded PostgreSQL
  * ({@code local} environment), exactly-once, the {@code chat} workload at 10 sends/s over 10 users
- * with 2 devices each (2% of chat messages poison), every fault kind the system offers,
- * composed and overlapping, for 60 s, quiet period 5 s (raised to the
+ * with 2 devices each (no poison unless {@code poisonFraction}), partitions, kills and pauses (of
+ * those the system offers), composed and overlapping, for 60 s, quiet period 5 s (raised to the
  * system's retry horizon, 9 s for the reference node), drain cap 60 s, results under the
  * repository's {@code results/} (see {@link ResultsDir}). {@code system("rabbitmq")}
  * (with {@code systemOptions("queue-type=classic", ...)}) runs another system under test (module

@@ -14,9 +14,9 @@ import io.deliverycheck.checker.runner.LinkDelayable;
 import io.deliverycheck.checker.runner.Partitionable;
 import io.deliverycheck.checker.runner.Pausable;
 import io.deliverycheck.checker.runner.PowerLossable;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.deliverycheck.environments.db.HarnessPostgres;
 import io.deliverycheck.environments.disk.PowerLossFs;
+import io.deliverycheck.environments.disk.PowerLossMounts;
 import io.deliverycheck.environments.process.Cleanup;
 import io.deliverycheck.environments.process.NodeProcess;
 import io.deliverycheck.environments.process.OwnedProcesses;
@@ -105,7 +105,7 @@ public final class FileEnvironment implements Environment, Killable, Pausable, P
     /** The run may inject power-loss (listed by the file and prepared): data directories go on power-loss mounts. */
     private boolean wantPowerLoss;
     /** Member (node, or {@link Grudge#DB}) -> its power-loss file system. */
-    private final Map<String, PowerLossFs> powerFs = new LinkedHashMap<>();
+    private final PowerLossMounts power = new PowerLossMounts("node");
 
     /**
      * @param options the settings' values ({@code {opt.K}})
@@ -144,15 +144,14 @@ public final class FileEnvironment implements Environment, Killable, Pausable, P
                     throw new IllegalStateException("power-loss (listed in " + sf.file() + "): " + problem);
                 }
                 for (String m : powerLossMembers()) {
-                    powerFs.put(m, PowerLossFs.mount(runDir.resolve("power-loss.backing").resolve(m),
-                            runDir.resolve("power-loss").resolve(m), logDir().resolve("powerlossfs-" + m + ".log")));
+                    power.mount(m, runDir, logDir());
                 }
             }
             if (sf.database().equals("postgres")) {
-                PowerLossFs dbFs = powerFs.get(Grudge.DB);
-                db = new HarnessPostgres(dbFs != null ? dbFs.mountpoint().resolve("pgdata") : runDir.resolve("db"),
+                Path dbMount = power.mountpoint(Grudge.DB);
+                db = new HarnessPostgres(dbMount != null ? dbMount.resolve("pgdata") : runDir.resolve("db"),
                         logDir().resolve("postgres.log"), List.of(), List.of(), false);
-                if (dbFs != null) {
+                if (dbMount != null) {
                     // after a drop everything on the mount is durable; syncfs spares the fsync walk of
                     // recovery through FUSE (as the local environment does)
                     db.setServerConfig("recovery_init_sync_method", "syncfs");
@@ -205,8 +204,8 @@ public final class FileEnvironment implements Environment, Killable, Pausable, P
     }
 
     private Path dataDir(String n) {
-        PowerLossFs fs = powerFs.get(n);
-        return fs != null ? fs.mountpoint() : runDir.resolve("data").resolve(n);
+        Path m = power.mountpoint(n);
+        return m != null ? m : runDir.resolve("data").resolve(n);
     }
 
     /** The placeholder values of node {@code n} (docs/systems.md). */
@@ -443,7 +442,7 @@ public final class FileEnvironment implements Environment, Killable, Pausable, P
     @Override
     public synchronized Set<String> faultKinds() {
         Set<String> kinds = new LinkedHashSet<>(sf.faults());
-        if (!(runDir != null ? !powerFs.isEmpty() : wantPowerLoss)) {
+        if (!(runDir != null ? !power.isEmpty() : wantPowerLoss)) {
             kinds.remove(Fault.POWER_LOSS);
         }
         return kinds;
@@ -467,11 +466,8 @@ public final class FileEnvironment implements Environment, Killable, Pausable, P
             if (!m.equals(Grudge.DB)) {
                 requireNode(m);
             }
-            if (!powerFs.containsKey(m)) {
-                throw new IllegalStateException("power-loss: " + m + " is not on a power-loss file system "
-                        + "(the run was not prepared for power-loss faults, or the file does not list them)");
-            }
         }
+        List<PowerLossFs> fss = power.require(members);
         for (String m : members) {
             if (!m.equals(Grudge.DB)) {
                 kill(m);
@@ -480,17 +476,7 @@ public final class FileEnvironment implements Environment, Killable, Pausable, P
         if (members.contains(Grudge.DB)) {
             db.crashStop();
         }
-        long files = 0;
-        long bytes = 0;
-        long ops = 0;
-        for (String m : members) {
-            PowerLossFs.Dropped d = powerFs.get(m).drop();
-            files += d.revertedFiles();
-            bytes += d.restoredBytes();
-            ops += d.undoneOps();
-        }
-        return JsonNodeFactory.instance.objectNode().put("reverted_files", files).put("restored_bytes", bytes)
-                .put("undone_ops", ops);
+        return PowerLossMounts.drop(fss);
     }
 
     /** The database first, then the nodes; a member already up is left alone. */
@@ -640,10 +626,10 @@ public final class FileEnvironment implements Environment, Killable, Pausable, P
         if (db != null) {
             db.close();
         }
-        powerFs.values().forEach(PowerLossFs::close);
+        power.close();
         if (runDir != null) {
             deleteTree(runDir.resolve("data"));
-            if (!powerFs.isEmpty()) {
+            if (!power.isEmpty()) {
                 deleteTree(runDir.resolve("power-loss.backing"));
             }
         }

@@ -1,6 +1,5 @@
 package io.deliverycheck.systems.kafka;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deliverycheck.checker.history.Recorder;
 import io.deliverycheck.checker.runner.ClientDisconnectable;
@@ -13,6 +12,7 @@ import io.deliverycheck.checker.runner.Partitionable;
 import io.deliverycheck.checker.runner.Pausable;
 import io.deliverycheck.checker.runner.PowerLossable;
 import io.deliverycheck.environments.disk.PowerLossFs;
+import io.deliverycheck.environments.disk.PowerLossMounts;
 import io.deliverycheck.environments.process.Cleanup;
 import io.deliverycheck.environments.proxy.TcpProxy;
 import org.apache.kafka.common.Uuid;
@@ -91,7 +91,7 @@ public final class KafkaEnvironment implements Environment, Killable, Pausable, 
     private final Duration retryHorizon;
     private final Cleanup cleanup;
     private final Map<String, KafkaBroker> brokers = new LinkedHashMap<>();
-    private final Map<String, PowerLossFs> powerFs = new LinkedHashMap<>();
+    private final PowerLossMounts power = new PowerLossMounts("kafka");
     private boolean wantPowerLoss;
     private KafkaLinks links;
     private KafkaHealth health;
@@ -159,26 +159,13 @@ public final class KafkaEnvironment implements Environment, Killable, Pausable, 
         KafkaLayout layout = new KafkaLayout(nodes);
         String classpath = brokerLib(runDir.resolve("kafka").resolve("lib")) + java.io.File.pathSeparator + config.classpath();
         String localName = localHostName();
-        boolean power;
+        boolean wantsPower;
         synchronized (this) {
-            power = wantPowerLoss;
+            wantsPower = wantPowerLoss;
         }
-        if (power) {
-            String problem = PowerLossFs.problem();
-            if (problem != null) {
-                throw new IllegalStateException("power-loss: " + problem);
-            }
+        if (wantsPower) {
             for (KafkaLayout.Node n : nodes) {
-                PowerLossFs fs = PowerLossFs.mount(runDir.resolve("power-loss.backing").resolve(n.name()),
-                        runDir.resolve("power-loss").resolve(n.name()),
-                        runDir.resolve("logs").resolve("powerlossfs-" + n.name() + ".log"));
-                synchronized (this) {
-                    if (closed) {
-                        fs.close();
-                        throw new IllegalStateException("kafka environment closed during setup");
-                    }
-                    powerFs.put(n.name(), fs);
-                }
+                power.mount(n.name(), runDir, runDir.resolve("logs"));
             }
         }
         for (KafkaLayout.Node n : nodes) {
@@ -224,19 +211,13 @@ public final class KafkaEnvironment implements Environment, Killable, Pausable, 
         health.await(ids(names), config.startTimeout(), this::exited, this::log);
         // a cluster that has run a while has its formatted storage on disk: only what the run
         // writes from here on is at risk in a power loss
-        for (PowerLossFs fs : powerFsList()) {
-            fs.syncAll();
-        }
-    }
-
-    private synchronized List<PowerLossFs> powerFsList() {
-        return List.copyOf(powerFs.values());
+        power.syncAll();
     }
 
     /** The broker's log directory: on its power-loss file system when it has one. */
-    private synchronized Path dataDir(String node) {
-        PowerLossFs fs = powerFs.get(node);
-        return fs != null ? fs.mountpoint() : nodeDir(node).resolve("data");
+    private Path dataDir(String node) {
+        Path m = power.mountpoint(node);
+        return m != null ? m : nodeDir(node).resolve("data");
     }
 
     /** Writes the {@link #BROKER_LIB} jars into {@code dir}; returns them as a class path. */
@@ -421,7 +402,7 @@ public final class KafkaEnvironment implements Environment, Killable, Pausable, 
     @Override
     public synchronized Set<String> faultKinds() {
         Set<String> kinds = new LinkedHashSet<>(Environment.super.faultKinds());
-        if (!(runDir != null && started ? !powerFs.isEmpty() : wantPowerLoss && PowerLossFs.problem() == null)) {
+        if (!(runDir != null && started ? !power.isEmpty() : wantPowerLoss && PowerLossFs.problem() == null)) {
             kinds.remove(Fault.POWER_LOSS);
         }
         return kinds;
@@ -430,9 +411,7 @@ public final class KafkaEnvironment implements Environment, Killable, Pausable, 
     /** Makes the workload's topology (its topics, their partitions and the consumer groups' offsets topic) durable on the power-loss file systems; nothing without them. */
     @Override
     public void workloadReady() throws Exception {
-        for (PowerLossFs fs : powerFsList()) {
-            fs.syncAll();
-        }
+        power.syncAll();
     }
 
     /** Every broker (Kafka has no database). */
@@ -444,33 +423,12 @@ public final class KafkaEnvironment implements Environment, Killable, Pausable, 
     /** SIGKILL of the named brokers at once, then every byte they had not fsynced dropped; down until {@link #powerOn}. */
     @Override
     public ObjectNode powerOff(List<String> members) throws Exception {
-        List<PowerLossFs> fss = new ArrayList<>();
-        for (String m : members) {
-            broker(m);
-            PowerLossFs fs;
-            synchronized (this) {
-                fs = powerFs.get(m);
-            }
-            if (fs == null) {
-                throw new IllegalStateException("power-loss: kafka " + m + " is not on a power-loss file system"
-                        + " (the run was not prepared for power-loss faults)");
-            }
-            fss.add(fs);
-        }
+        members.forEach(this::broker);
+        List<PowerLossFs> fss = power.require(members);
         for (String m : members) {
             broker(m).kill();
         }
-        long files = 0;
-        long bytes = 0;
-        long ops = 0;
-        for (PowerLossFs fs : fss) {
-            PowerLossFs.Dropped d = fs.drop();
-            files += d.revertedFiles();
-            bytes += d.restoredBytes();
-            ops += d.undoneOps();
-        }
-        return JsonNodeFactory.instance.objectNode().put("reverted_files", files).put("restored_bytes", bytes)
-                .put("undone_ops", ops);
+        return PowerLossMounts.drop(fss);
     }
 
     /** Starts the named brokers that are down; returns once they are all healthy. Idempotent. */
@@ -602,7 +560,7 @@ public final class KafkaEnvironment implements Environment, Killable, Pausable, 
             h.close();
         }
         brokerList().parallelStream().forEach(KafkaBroker::stop);
-        powerFsList().forEach(PowerLossFs::close);
+        power.close();
         KafkaLinks l;
         synchronized (this) {
             l = links;

@@ -125,8 +125,18 @@ final class KafkaMapping implements ClientAdapter {
             }
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
             while (true) {
-                boolean led = admin.describeTopics(topics).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS).values().stream()
-                        .allMatch(d -> d.partitions().stream().allMatch(pi -> pi.leader() != null && !pi.leader().isEmpty()));
+                boolean led;
+                try {
+                    led = admin.describeTopics(topics).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS).values().stream()
+                            .allMatch(d -> d.partitions().stream().allMatch(pi -> pi.leader() != null && !pi.leader().isEmpty()));
+                } catch (ExecutionException e) {
+                    // a broker whose metadata has not caught up with the creation yet answers "unknown
+                    // topic or partition", a retriable error: ask again until the deadline
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.RetriableException)) {
+                        throw e;
+                    }
+                    led = false;
+                }
                 if (led) {
                     return;
                 }

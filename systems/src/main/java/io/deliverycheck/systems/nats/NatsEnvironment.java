@@ -16,6 +16,7 @@ import io.deliverycheck.checker.runner.Pausable;
 import io.deliverycheck.checker.runner.PowerLossable;
 import io.deliverycheck.environments.disk.FileCorruption;
 import io.deliverycheck.environments.disk.PowerLossFs;
+import io.deliverycheck.environments.disk.PowerLossMounts;
 import io.deliverycheck.environments.process.Cleanup;
 import io.deliverycheck.environments.process.Ports;
 import io.deliverycheck.environments.proxy.TcpProxy;
@@ -99,7 +100,7 @@ public final class NatsEnvironment implements Environment, Killable, Pausable, P
     private final Map<String, BrokerProcess> servers = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Cleanup cleanup = new Cleanup("nats-environment", this::close);
-    private final Map<String, PowerLossFs> powerFs = new LinkedHashMap<>();
+    private final PowerLossMounts power = new PowerLossMounts("nats");
     private boolean wantPowerLoss;
     private TcpProxy sink;
     private Vertx vertx;
@@ -161,13 +162,8 @@ public final class NatsEnvironment implements Environment, Killable, Pausable, P
                 }
             }
             if (wantPowerLoss) {
-                String problem = PowerLossFs.problem();
-                if (problem != null) {
-                    throw new IllegalStateException("power-loss: " + problem);
-                }
                 for (String n : names) {
-                    powerFs.put(n, PowerLossFs.mount(dir.resolve("power-loss.backing").resolve(n),
-                            dir.resolve("power-loss").resolve(n), logDir.resolve("powerlossfs-" + n + ".log")));
+                    power.mount(n, dir, logDir);
                 }
             }
             for (String n : names) {
@@ -183,9 +179,7 @@ public final class NatsEnvironment implements Environment, Killable, Pausable, P
             awaitHealthy(config.startTimeout());
             // a cluster that has run a while has its store's skeleton on disk: only what the run
             // writes from here on is at risk in a power loss
-            for (PowerLossFs fs : powerFsList()) {
-                fs.syncAll();
-            }
+            power.syncAll();
         } catch (Exception e) {
             close();
             throw e;
@@ -383,7 +377,7 @@ public final class NatsEnvironment implements Environment, Killable, Pausable, P
         if (corruptibleNodes().isEmpty()) {
             kinds.remove(Fault.CORRUPT_FILE);
         }
-        if (!(logDir != null ? !powerFs.isEmpty() : wantPowerLoss && PowerLossFs.problem() == null)) {
+        if (!(logDir != null ? !power.isEmpty() : wantPowerLoss && PowerLossFs.problem() == null)) {
             kinds.remove(Fault.POWER_LOSS);
         }
         return kinds;
@@ -404,8 +398,8 @@ public final class NatsEnvironment implements Environment, Killable, Pausable, P
     public synchronized Path storeDir(String node) {
         requireSetUp();
         requireNode(node);
-        PowerLossFs fs = powerFs.get(node);
-        return fs != null ? fs.mountpoint() : natsDir.resolve(node).resolve("jetstream");
+        Path m = power.mountpoint(node);
+        return m != null ? m : natsDir.resolve(node).resolve("jetstream");
     }
 
     /** Power-loss is set up only for a run that may inject it (a FUSE mount per server costs something). */
@@ -417,13 +411,7 @@ public final class NatsEnvironment implements Environment, Killable, Pausable, P
     /** Makes the workload's topology (its streams and consumers) durable on the power-loss file systems; nothing without them. */
     @Override
     public void workloadReady() throws Exception {
-        for (PowerLossFs fs : powerFsList()) {
-            fs.syncAll();
-        }
-    }
-
-    private synchronized List<PowerLossFs> powerFsList() {
-        return List.copyOf(powerFs.values());
+        power.syncAll();
     }
 
     /** Every server (NATS has no database). */
@@ -435,33 +423,12 @@ public final class NatsEnvironment implements Environment, Killable, Pausable, P
     /** SIGKILL of the named servers at once, then every byte they had not fsynced dropped; down until {@link #powerOn}. */
     @Override
     public ObjectNode powerOff(List<String> members) throws Exception {
-        List<PowerLossFs> fss = new ArrayList<>();
-        for (String m : members) {
-            server(m);
-            PowerLossFs fs;
-            synchronized (this) {
-                fs = powerFs.get(m);
-            }
-            if (fs == null) {
-                throw new IllegalStateException("power-loss: nats " + m + " is not on a power-loss file system"
-                        + " (the run was not prepared for power-loss faults)");
-            }
-            fss.add(fs);
-        }
+        members.forEach(this::server);
+        List<PowerLossFs> fss = power.require(members);
         for (String m : members) {
             server(m).kill();
         }
-        long files = 0;
-        long bytes = 0;
-        long ops = 0;
-        for (PowerLossFs fs : fss) {
-            PowerLossFs.Dropped d = fs.drop();
-            files += d.revertedFiles();
-            bytes += d.restoredBytes();
-            ops += d.undoneOps();
-        }
-        return JsonNodeFactory.instance.objectNode().put("reverted_files", files).put("restored_bytes", bytes)
-                .put("undone_ops", ops);
+        return PowerLossMounts.drop(fss);
     }
 
     /** Starts the named servers that are down, all at once (a quorum must form); returns once each serves. */
@@ -588,7 +555,7 @@ public final class NatsEnvironment implements Environment, Killable, Pausable, P
             closed = true;
         }
         servers.values().forEach(p -> p.stop(STOP_GRACE));
-        powerFs.values().forEach(PowerLossFs::close);
+        power.close();
         clientProxy.values().forEach(TcpProxy::close);
         routeProxy.values().forEach(TcpProxy::close);
         if (sink != null) {

@@ -2,7 +2,6 @@ package io.deliverycheck.systems.rabbitmq;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
@@ -17,6 +16,7 @@ import io.deliverycheck.checker.runner.Partitionable;
 import io.deliverycheck.checker.runner.Pausable;
 import io.deliverycheck.checker.runner.PowerLossable;
 import io.deliverycheck.environments.disk.PowerLossFs;
+import io.deliverycheck.environments.disk.PowerLossMounts;
 import io.deliverycheck.environments.process.Cleanup;
 import io.deliverycheck.environments.process.OwnedProcesses;
 import io.deliverycheck.environments.proxy.TcpProxy;
@@ -90,7 +90,7 @@ public final class RabbitCluster implements Environment, Killable, Pausable, Par
     private volatile String version = "unknown";
     private boolean closed;
     private boolean wantPowerLoss;
-    private final Map<String, PowerLossFs> powerFs = new LinkedHashMap<>();
+    private final PowerLossMounts power = new PowerLossMounts("rabbitmq");
 
     public RabbitCluster(RabbitConfig config) {
         this.config = config;
@@ -136,13 +136,8 @@ public final class RabbitCluster implements Environment, Killable, Pausable, Par
                 }
             }
             if (wantPowerLoss) {
-                String problem = PowerLossFs.problem();
-                if (problem != null) {
-                    throw new IllegalStateException("power-loss: " + problem);
-                }
                 for (String n : names) {
-                    powerFs.put(n, PowerLossFs.mount(dir.resolve("power-loss.backing").resolve(n),
-                            dir.resolve("power-loss").resolve(n), logDir.resolve("powerlossfs-" + n + ".log")));
+                    power.mount(n, dir, logDir);
                 }
             }
             for (String n : names) {
@@ -168,8 +163,8 @@ public final class RabbitCluster implements Environment, Killable, Pausable, Par
     }
 
     private PrivateRabbit node(String n, int amqpPort, int distPort, Path ebin) throws IOException {
-        PowerLossFs fs = powerFs.get(n);
-        Path data = fs != null ? fs.mountpoint() : dataRoot.resolve(n);
+        Path mounted = power.mountpoint(n);
+        Path data = mounted != null ? mounted : dataRoot.resolve(n);
         StringBuilder conf = new StringBuilder();
         conf.append("listeners.tcp.1 = 127.0.0.1:").append(amqpPort).append('\n');
         conf.append("cluster_formation.peer_discovery_backend = classic_config\n");
@@ -332,7 +327,7 @@ public final class RabbitCluster implements Environment, Killable, Pausable, Par
     @Override
     public synchronized Set<String> faultKinds() {
         Set<String> kinds = new LinkedHashSet<>(Environment.super.faultKinds());
-        if (!(logDir != null ? !powerFs.isEmpty()
+        if (!(logDir != null ? !power.isEmpty()
                 : wantPowerLoss && PowerLossFs.problem() == null)) {
             kinds.remove(Fault.POWER_LOSS);
         }
@@ -342,13 +337,7 @@ public final class RabbitCluster implements Environment, Killable, Pausable, Par
     /** Makes the workload's exchanges, queues and bindings durable on the power-loss file systems; nothing without them. */
     @Override
     public void workloadReady() throws Exception {
-        List<PowerLossFs> fss;
-        synchronized (this) {
-            fss = List.copyOf(powerFs.values());
-        }
-        for (PowerLossFs fs : fss) {
-            fs.syncAll();
-        }
+        power.syncAll();
     }
 
     /** Every node (the cluster has no database). */
@@ -360,33 +349,12 @@ public final class RabbitCluster implements Environment, Killable, Pausable, Par
     /** SIGKILL of the named nodes at once, then every byte they had not fsynced dropped; down until {@link #powerOn}. */
     @Override
     public ObjectNode powerOff(List<String> members) throws Exception {
-        List<PowerLossFs> fss = new ArrayList<>();
-        for (String m : members) {
-            started(rabbits, m);
-            PowerLossFs fs;
-            synchronized (this) {
-                fs = powerFs.get(m);
-            }
-            if (fs == null) {
-                throw new IllegalStateException("power-loss: rabbitmq " + m + " is not on a power-loss file system"
-                        + " (the run was not prepared for power-loss faults)");
-            }
-            fss.add(fs);
-        }
+        members.forEach(m -> started(rabbits, m));
+        List<PowerLossFs> fss = power.require(members);
         for (String m : members) {
             started(rabbits, m).kill();
         }
-        long files = 0;
-        long bytes = 0;
-        long ops = 0;
-        for (PowerLossFs fs : fss) {
-            PowerLossFs.Dropped d = fs.drop();
-            files += d.revertedFiles();
-            bytes += d.restoredBytes();
-            ops += d.undoneOps();
-        }
-        return JsonNodeFactory.instance.objectNode().put("reverted_files", files)
-                .put("restored_bytes", bytes).put("undone_ops", ops);
+        return PowerLossMounts.drop(fss);
     }
 
     /**
@@ -643,7 +611,7 @@ public final class RabbitCluster implements Environment, Killable, Pausable, Par
                 Thread.currentThread().interrupt();
             }
         }
-        powerFs.values().forEach(PowerLossFs::close);
+        power.close();
         clientProxy.values().forEach(TcpProxy::close);
         distProxy.values().forEach(TcpProxy::close);
         if (vertx != null) {

@@ -41,6 +41,10 @@ public final class SystemRuns {
         return TestSpec.builder().name(system).seed(wc.seed()).guarantee(g)
                 .environment(s -> {
                     Environment e = chosen.system().environment(run, chosen.settings());
+                    // as DeliveryTest does: the kinds the plan injects (power-loss mounts only when told)
+                    java.util.Set<String> kinds = new java.util.HashSet<>();
+                    plan.apply(e.nodes()).faults().forEach(f -> kinds.add(f.kind()));
+                    e.prepareFaults(kinds);
                     env.set(e);
                     return e;
                 })
