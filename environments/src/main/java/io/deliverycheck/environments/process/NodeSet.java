@@ -56,29 +56,73 @@ public final class NodeSet {
         await(List.of(id), timeout, h -> h.status() != 0, "serving HTTP");
     }
 
+    /**
+     * Polls every node of {@code ids} until each passed {@code ok} once. A node whose process exited
+     * ends the wait at once, whichever node is awaited (a dead peer is the cause of the others' short
+     * view, not they). On timeout the message describes every awaited node (its last /health, or that it
+     * exited and the last line it printed), so a set-up failure seen only in a CI log can be diagnosed.
+     */
     private void await(List<String> ids, Duration timeout, java.util.function.Predicate<Health> ok, String what)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        for (String id : ids) {
-            NodeProcess p = get(id);
-            Health last;
-            while (true) {
-                Integer exit = p.exitCode();
-                if (exit != null || p.pid() < 0) {
-                    throw new IllegalStateException("node " + id + " is not running" + (exit == null ? "" : " (exit code " + exit + ")")
+        Map<String, Health> last = new LinkedHashMap<>();
+        java.util.Set<String> passed = new java.util.HashSet<>();
+        while (true) {
+            for (String id : ids) {
+                NodeProcess p = get(id);
+                if (p.exitCode() != null || p.pid() < 0) {
+                    throw new IllegalStateException("node " + id + " is not running" + exited(p)
                             + "; see " + log.apply(id) + " and " + p.outFile());
                 }
-                last = probe.probe(admin.apply(id));
-                if (ok.test(last)) {
-                    break;
+                if (!passed.contains(id)) {
+                    Health h = probe.probe(admin.apply(id));
+                    last.put(id, h);
+                    if (ok.test(h)) {
+                        passed.add(id);
+                    }
                 }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("node " + id + " not " + what + " after " + timeout.toSeconds()
-                            + " s; last /health: " + last.describe() + "; see " + log.apply(id) + " and " + p.outFile());
-                }
-                Thread.sleep(200); // polling a remote process's health, not a test wait
             }
+            if (passed.containsAll(ids)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                String first = ids.stream().filter(i -> !passed.contains(i)).findFirst().orElseThrow();
+                StringBuilder all = new StringBuilder();
+                for (String id : ids) {
+                    all.append(all.length() == 0 ? "" : "; ").append(id).append(": ")
+                            .append(passed.contains(id) ? "ok" : last.get(id).describe());
+                }
+                throw new IllegalStateException("node " + first + " not " + what + " after " + timeout.toSeconds()
+                        + " s; last /health of each: " + all + "; see " + log.apply(first) + " and " + get(first).outFile());
+            }
+            Thread.sleep(200); // polling remote processes' health, not a test wait
         }
+    }
+
+    /** " (exit code N); last output: ..." for a process that exited, or "". */
+    private static String exited(NodeProcess p) {
+        Integer exit = p.exitCode();
+        if (exit == null) {
+            return "";
+        }
+        String line = lastLine(p.outFile());
+        return " (exit code " + exit + ")" + (line == null ? "" : "; last output: " + line);
+    }
+
+    /** The last non-blank line of {@code file} (at most 300 characters), or null. */
+    static String lastLine(Path file) {
+        try {
+            List<String> lines = java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8);
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                String l = lines.get(i).strip();
+                if (!l.isEmpty()) {
+                    return l.length() > 300 ? l.substring(0, 300) + "..." : l;
+                }
+            }
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return null;
+        }
+        return null;
     }
 
     /** Stops every node (SIGCONT, SIGTERM, then SIGKILL of its tree). Never throws. */
