@@ -65,8 +65,8 @@ public final class NodeSet {
     private void await(List<String> ids, Duration timeout, java.util.function.Predicate<Health> ok, String what)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Map<String, Health> last = new LinkedHashMap<>();
-        java.util.Set<String> passed = new java.util.HashSet<>();
+        Map<String, Health> waiting = new LinkedHashMap<>(); // not passed yet, in order, with the last /health
+        ids.forEach(id -> waiting.put(id, null));
         while (true) {
             for (String id : ids) {
                 NodeProcess p = get(id);
@@ -74,26 +74,25 @@ public final class NodeSet {
                     throw new IllegalStateException("node " + id + " is not running" + exited(p)
                             + "; see " + log.apply(id) + " and " + p.outFile());
                 }
-                if (!passed.contains(id)) {
+                if (waiting.containsKey(id)) {
                     Health h = probe.probe(admin.apply(id));
-                    last.put(id, h);
                     if (ok.test(h)) {
-                        passed.add(id);
+                        waiting.remove(id);
+                    } else {
+                        waiting.put(id, h);
                     }
                 }
             }
-            if (passed.containsAll(ids)) {
+            if (waiting.isEmpty()) {
                 return;
             }
             if (System.nanoTime() > deadline) {
-                String first = ids.stream().filter(i -> !passed.contains(i)).findFirst().orElseThrow();
-                StringBuilder all = new StringBuilder();
-                for (String id : ids) {
-                    all.append(all.length() == 0 ? "" : "; ").append(id).append(": ")
-                            .append(passed.contains(id) ? "ok" : last.get(id).describe());
-                }
+                String first = waiting.keySet().iterator().next();
+                String each = ids.stream()
+                        .map(id -> id + ": " + (waiting.containsKey(id) ? waiting.get(id).describe() : "ok"))
+                        .collect(java.util.stream.Collectors.joining("; "));
                 throw new IllegalStateException("node " + first + " not " + what + " after " + timeout.toSeconds()
-                        + " s; last /health of each: " + all + "; see " + log.apply(first) + " and " + get(first).outFile());
+                        + " s; last /health of each: " + each + "; see " + log.apply(first) + " and " + get(first).outFile());
             }
             Thread.sleep(200); // polling remote processes' health, not a test wait
         }
@@ -105,24 +104,8 @@ public final class NodeSet {
         if (exit == null) {
             return "";
         }
-        String line = lastLine(p.outFile());
+        String line = ProcessLogs.lastWords(List.of(p.outFile()));
         return " (exit code " + exit + ")" + (line == null ? "" : "; last output: " + line);
-    }
-
-    /** The last non-blank line of {@code file} (at most 300 characters), or null. */
-    static String lastLine(Path file) {
-        try {
-            List<String> lines = java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8);
-            for (int i = lines.size() - 1; i >= 0; i--) {
-                String l = lines.get(i).strip();
-                if (!l.isEmpty()) {
-                    return l.length() > 300 ? l.substring(0, 300) + "..." : l;
-                }
-            }
-        } catch (java.io.IOException | java.io.UncheckedIOException e) {
-            return null;
-        }
-        return null;
     }
 
     /** Stops every node (SIGCONT, SIGTERM, then SIGKILL of its tree). Never throws. */

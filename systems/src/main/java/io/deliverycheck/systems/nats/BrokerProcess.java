@@ -1,6 +1,7 @@
 package io.deliverycheck.systems.nats;
 
 import io.deliverycheck.environments.process.OwnedProcesses;
+import io.deliverycheck.environments.process.ProcessLogs;
 import io.deliverycheck.environments.process.Signals;
 
 import java.io.IOException;
@@ -157,21 +158,6 @@ public final class BrokerProcess {
         OwnedProcesses.release(process.pid());
     }
 
-    /** The last non-blank line of the first of {@code logs} that has one, shortened; null when none has. */
-    static String lastWords(List<Path> logs) {
-        for (Path log : logs) {
-            try (java.util.stream.Stream<String> lines = Files.lines(log)) {
-                String l = lines.filter(x -> !x.isBlank()).reduce((a, b) -> b).orElse(null);
-                if (l != null) {
-                    return l.length() > 300 ? l.substring(0, 300) + "..." : l.strip();
-                }
-            } catch (java.io.IOException | java.io.UncheckedIOException e) {
-                // not written (yet)
-            }
-        }
-        return null;
-    }
-
     /**
      * Polls {@code problem} until it returns null (healthy), the process exits, or {@code timeout}
      * passes; throws one line naming the process, what it waited for, the last problem and
@@ -184,7 +170,7 @@ public final class BrokerProcess {
         while (true) {
             Integer exit = exitCode();
             if (exit != null || pid() < 0) {
-                String said = lastWords(logs);
+                String said = ProcessLogs.lastWords(logs);
                 throw new IllegalStateException(what + " is not running" + (exit == null ? "" : " (exit code " + exit + ")")
                         + " while waiting until " + waitedFor + (said == null ? "" : "; its last words: " + said)
                         + "; see " + join(logs));
